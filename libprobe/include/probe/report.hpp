@@ -1,0 +1,70 @@
+// A Report is what one run found: the subject, each target's walk, the
+// findings. explain builds it; render prints it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probe/access.hpp"
+#include "probe/finding.hpp"
+#include "probe/subject.hpp"
+
+namespace probe {
+
+// Names for ids, gathered once (NSS of the inspector's host).
+struct Names {
+  std::map<uint32_t, std::string> users, groups;
+  std::string user(uint32_t uid) const;   // name, or the number
+  std::string group(uint32_t gid) const;
+  bool has_user(uint32_t uid) const { return users.count(uid) != 0; }
+};
+
+// Gathers the names of the subject's ids and every owner on the walks.
+Names gather_names(const Subject& s, const std::vector<const Walk*>& walks);
+
+struct KernelCheck {
+  int err = 0;          // errno of the real open, 0 when it succeeded
+  bool agrees = false;  // the model predicted the same errno
+  std::string how;      // "open(O_RDONLY)" or "access(R_OK)" for non-files
+};
+
+struct Target {
+  Walk walk;
+  std::string source;   // "given", "from --config on its command line"
+  std::optional<KernelCheck> kernel;
+  std::string kernel_error;  // --verify could not run: why
+  std::optional<bool> exists_on_host;  // for a missing path in another root
+};
+
+struct Report {
+  Subject subject;
+  Names names;
+  std::vector<Target> targets;
+  std::vector<Finding> findings;
+  std::vector<std::string> notes;  // "no config path given: found ... on its command line"
+};
+
+// How fixes are written for this subject.
+struct FixContext {
+  std::string path_prefix;  // "/proc/4123/root" when the subject's root differs
+  std::optional<std::string> unit;  // systemd unit, for AmbientCapabilities=
+};
+FixContext fix_context(const Subject& s);
+
+// "not the owner (root), not in group adm, other has no x" for a step.
+std::string describe_step(const Subject& s, const Names& names, const Step& st);
+
+// explain: the findings for one target (pure).
+std::vector<Finding> explain_target(const Subject& s, const Names& names,
+                                    const Target& t, int index);
+// Findings for all targets, in target order.
+void explain_report(Report& r);
+
+enum class ReportVerdict { Ok, Denied, Error };
+ReportVerdict report_verdict(const Report& r);
+// The exit status table of shared/DESIGN.md: 0 ok, 1 denied or error finding.
+int exit_status(const Report& r);
+
+}  // namespace probe

@@ -1,0 +1,112 @@
+// render: JSON schema "cfgprobe/1" (shared/DESIGN.md). Fields may be added,
+// never removed or renamed.
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "probe/caps.hpp"
+#include "probe/fs.hpp"
+#include "probe/render.hpp"
+
+namespace probe {
+namespace {
+
+using nlohmann::json;
+
+json ids(const IdSet& s) { return {{"real", s.real}, {"effective", s.effective}, {"saved", s.saved}, {"fs", s.fs}}; }
+
+json id_map(const IdMap& m) {
+  json a = json::array();
+  for (const auto& r : m) a.push_back({{"inside", r.inside}, {"outside", r.outside}, {"count", r.count}});
+  return a;
+}
+
+json subject_json(const Subject& s) {
+  json j;
+  j["pid"] = s.pid ? json(*s.pid) : json(nullptr);
+  j["kind"] = s.kind == SubjectKind::Pid ? "pid" : s.kind == SubjectKind::Self ? "self" : "synthetic";
+  j["comm"] = s.comm;
+  j["exe"] = s.exe;
+  j["cmdline"] = s.cmdline;
+  j["uid"] = ids(s.uid);
+  j["gid"] = ids(s.gid);
+  j["groups"] = s.groups;
+  j["caps"] = {{"effective", cap_names(s.caps.effective)}, {"permitted", cap_names(s.caps.permitted)},
+               {"inheritable", cap_names(s.caps.inheritable)}, {"bounding", cap_names(s.caps.bounding)},
+               {"ambient", cap_names(s.caps.ambient)}};
+  j["securebits"] = s.securebits ? json(*s.securebits) : json(nullptr);
+  j["no_new_privs"] = s.no_new_privs ? json(*s.no_new_privs) : json(nullptr);
+  j["selinux"] = nullptr;
+  j["seccomp"] = s.seccomp == SeccompMode::Filter ? "filter" : s.seccomp == SeccompMode::Strict ? "strict" : "disabled";
+  j["user_namespace"] = {{"own", s.own_user_ns}, {"uid_map", id_map(s.uid_map)}, {"gid_map", id_map(s.gid_map)}};
+  j["mount_namespace"] = {{"own", s.own_mount_ns}};
+  j["root"] = s.root;
+  j["cwd"] = s.cwd;
+  j["unit"] = s.unit ? json(*s.unit) : json(nullptr);
+  return j;
+}
+
+std::string octal(uint32_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
+
+json step_json(const Report& r, const Step& st) {
+  json j{{"path", st.path}, {"need", need_name(st.need)}, {"result", step_result_name(st.result)},
+         {"primary", st.primary}};
+  if (st.inode) {
+    j["type"] = type_name(st.inode->mode);
+    j["mode"] = octal(st.inode->mode);
+    j["uid"] = st.inode->uid;
+    j["gid"] = st.inode->gid;
+    j["acl"] = st.inode->acl ? json(acl_to_short_text(*st.inode->acl)) : json(nullptr);
+    if (st.inode->is_link()) j["target"] = st.inode->link_target;
+  } else {
+    j["type"] = nullptr;
+  }
+  j["detail"] = describe_step(r.subject, r.names, st);
+  return j;
+}
+
+std::string errno_name(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : std::to_string(e);
+}
+
+json target_json(const Report& r, const Target& t) {
+  const Walk& w = t.walk;
+  json j{{"path", w.path}, {"resolved", w.resolved}, {"access", "read"}, {"source", t.source},
+         {"verdict", verdict_name(w.verdict)}};
+  j["denied_by"] = w.denied_by == Layer::None ? json(nullptr) : json(layer_name(w.denied_by));
+  j["errno"] = w.err ? json(errno_name(w.err)) : json(nullptr);
+  j["steps"] = json::array();
+  for (const auto& st : w.steps) j["steps"].push_back(step_json(r, st));
+  if (t.kernel)
+    j["kernel"] = {{"errno", t.kernel->err ? json(errno_name(t.kernel->err)) : json(nullptr)},
+                   {"agrees", t.kernel->agrees}, {"how", t.kernel->how}};
+  return j;
+}
+
+}  // namespace
+
+std::string render_json(const Report& r) {
+  json j;
+  j["schema"] = "cfgprobe/1";
+  j["subject"] = subject_json(r.subject);
+  j["targets"] = json::array();
+  for (const auto& t : r.targets) j["targets"].push_back(target_json(r, t));
+  j["findings"] = json::array();
+  for (const auto& f : r.findings) {
+    json fix = json::array();
+    for (const auto& x : f.fixes) fix.push_back(x.command);
+    j["findings"].push_back({{"id", f.id}, {"severity", severity_name(f.severity)}, {"title", f.title},
+                             {"object", f.object}, {"explanation", f.explanation}, {"fix", fix}});
+  }
+  j["notes"] = r.notes;
+  auto v = report_verdict(r);
+  j["verdict"] = v == ReportVerdict::Ok ? "ok" : v == ReportVerdict::Denied ? "denied" : "error";
+  // Invalid UTF-8 from a file name is replaced, never a thrown exception.
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace probe

@@ -1,0 +1,153 @@
+// render: the one-screen text report. Every name from the system passes
+// through escape_for_terminal().
+#include <cstring>
+#include <functional>
+#include <sstream>
+
+#include "probe/caps.hpp"
+#include "probe/fs.hpp"
+#include "probe/render.hpp"
+
+namespace probe {
+namespace {
+
+struct Style {
+  bool on;
+  std::string red(const std::string& s) const { return on ? "\033[1;31m" + s + "\033[0m" : s; }
+  std::string green(const std::string& s) const { return on ? "\033[32m" + s + "\033[0m" : s; }
+  std::string yellow(const std::string& s) const { return on ? "\033[33m" + s + "\033[0m" : s; }
+  std::string bold(const std::string& s) const { return on ? "\033[1m" + s + "\033[0m" : s; }
+};
+
+std::string esc(std::string_view s) { return escape_for_terminal(s); }
+
+std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
+
+std::string errno_name(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : std::to_string(e);
+}
+
+std::string ids_line(const IdSet& ids, const std::function<std::string(uint32_t)>& name, const char* what) {
+  std::string s = std::string(what) + " " + std::to_string(ids.fs) + "(" + esc(name(ids.fs)) + ")";
+  if (!(ids.real == ids.fs && ids.effective == ids.fs && ids.saved == ids.fs))
+    s += " [real " + std::to_string(ids.real) + " effective " + std::to_string(ids.effective) + " saved " +
+         std::to_string(ids.saved) + " fs " + std::to_string(ids.fs) + "]";
+  return s;
+}
+
+std::string map_text(const IdMap& m) {
+  std::string s;
+  for (const auto& r : m)
+    s += (s.empty() ? "" : ", ") + std::to_string(r.inside) + "->" + std::to_string(r.outside) + " x" + std::to_string(r.count);
+  return s;
+}
+
+void subject_text(const Report& r, std::ostream& o) {
+  const Subject& s = r.subject;
+  const Names& n = r.names;
+  if (s.kind == SubjectKind::Synthetic) o << "what-if subject";
+  else o << "pid " << *s.pid << " (" << esc(s.comm) << ")";
+  if (!s.exe.empty()) o << "  " << esc(s.exe);
+  if (s.unit) o << "  unit " << esc(*s.unit);
+  o << "\n  as       " << ids_line(s.uid, [&](uint32_t u) { return n.user(u); }, "uid") << "  "
+    << ids_line(s.gid, [&](uint32_t g) { return n.group(g); }, "gid") << "  groups:";
+  if (s.groups.empty()) o << " none";
+  for (uint32_t g : s.groups) o << " " << esc(n.group(g));
+  o << "\n  caps     effective: " << describe_caps(s.caps.effective) << "   permitted: " << describe_caps(s.caps.permitted)
+    << "   bounding: " << describe_caps(s.caps.bounding) << "   ambient: " << describe_caps(s.caps.ambient);
+  if (s.no_new_privs) o << "   NoNewPrivs: " << (*s.no_new_privs ? "yes" : "no");
+  if (s.kind != SubjectKind::Synthetic) {
+    const char* mode = s.seccomp == SeccompMode::Filter ? "filter" : s.seccomp == SeccompMode::Strict ? "strict" : "disabled";
+    o << "\n  seccomp  " << mode;
+    if (s.seccomp == SeccompMode::Filter) o << " (" << s.seccomp_filters << ")";
+    o << "\n  userns   " << (s.own_user_ns ? "own: uid " + map_text(s.uid_map) + "; gid " + map_text(s.gid_map) : "host user namespace");
+  }
+  o << "\n  root     " << esc(s.root);
+  if (s.kind != SubjectKind::Synthetic) o << (s.own_mount_ns ? "  (own mount namespace)" : "  (host mount namespace)");
+  if (s.cwd != "/" && s.kind != SubjectKind::Synthetic) o << "   cwd " << esc(s.cwd);
+  o << "\n";
+}
+
+std::string result_text(const Style& st, const Step& step, bool after_primary) {
+  switch (step.result) {
+    case StepResult::Ok: return after_primary ? "ok (if reached)" : st.green("ok");
+    case StepResult::Denied: return st.red(after_primary ? "DENIED too" : "DENIED");
+    default: return st.red(std::string(step_result_name(step.result)));
+  }
+}
+
+void step_line(const Report& r, const Style& sty, const Step& st, bool after, std::ostream& o) {
+  o << "  " << pad(esc(st.path) + (st.need == Need::Follow ? " " + esc(st.via) : ""), 24);
+  if (st.inode) {
+    o << pad(mode_string(*st.inode), 12) << pad(esc(r.names.user(st.inode->uid)), 8)
+      << pad(esc(r.names.group(st.inode->gid)), 8);
+  } else {
+    o << pad("", 28);
+  }
+  o << pad(need_name(st.need), 8) << pad(result_text(sty, st, after), 7);
+  std::string why = describe_step(r.subject, r.names, st);
+  if (st.result == StepResult::Unknown) why = Error{st.lookup_err, "cannot look"}.message();
+  o << "  " << esc(why) << "\n";
+}
+
+void finding_text(const Style& sty, const Finding& f, std::ostream& o) {
+  std::string id = f.severity == Severity::Error ? sty.red(f.id) : f.severity == Severity::Warning ? sty.yellow(f.id) : f.id;
+  o << "\n  " << id << "  " << esc(f.explanation) << "\n";
+  for (size_t i = 0; i < f.fixes.size(); ++i)
+    o << "    " << (i == 0 ? "fix   " : "or    ") << pad(esc(f.fixes[i].command), 48) << esc(f.fixes[i].note) << "\n";
+  o << "    more  cfgprobe explain " << f.id << "   man 7 cfgprobe-diagnostics\n";
+}
+
+void target_text(const Report& r, const Style& sty, size_t i, std::ostream& o) {
+  const Target& t = r.targets[i];
+  const Walk& w = t.walk;
+  o << "\n" << sty.bold(esc(w.path)) << "   (" << esc(t.source) << ")   ";
+  switch (w.verdict) {
+    case Verdict::Allowed: o << sty.green("allowed"); break;
+    case Verdict::Denied: o << sty.red("DENIED") << " by " << layer_name(w.denied_by); break;
+    case Verdict::Missing: o << sty.red("MISSING") << " (" << errno_name(w.err) << ")"; break;
+    case Verdict::Unknown: o << sty.yellow("UNKNOWN"); break;
+  }
+  o << "\n";
+  bool after = false;
+  for (const auto& st : w.steps) {
+    step_line(r, sty, st, after, o);
+    after = after || st.primary;
+  }
+  if (t.kernel) {
+    o << "  kernel   " << t.kernel->how << ": " << (t.kernel->err == 0 ? "success" : errno_name(t.kernel->err))
+      << (t.kernel->agrees ? "  (agrees with the model)" : sty.red("  DISAGREES with the model")) << "\n";
+  }
+  for (const auto& f : r.findings)
+    if (f.target == static_cast<int>(i)) finding_text(sty, f, o);
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, const RenderOptions& opt) {
+  Style sty{opt.color};
+  std::ostringstream o;
+  subject_text(r, o);
+  for (const auto& note : r.notes) o << "  note     " << esc(note) << "\n";
+  for (const auto& f : r.findings)
+    if (f.target < 0) finding_text(sty, f, o);
+  size_t bad = 0;
+  for (size_t i = 0; i < r.targets.size(); ++i) {
+    target_text(r, sty, i, o);
+    if (r.targets[i].walk.verdict != Verdict::Allowed) ++bad;
+  }
+  if (bad == 0) o << "\nall " << r.targets.size() << " configs readable.\n";
+  else o << "\n" << bad << " of " << r.targets.size() << " configs not readable.\n";
+  return o.str();
+}
+
+std::string render_catalog_entry(const CatalogEntry& e) {
+  std::ostringstream o;
+  o << e.id << "  " << e.title << "  (" << severity_name(e.severity) << ")\n\n"
+    << "What it means\n  " << e.meaning << "\n\nWhy\n  " << e.why << "\n\nFix\n  " << e.fix
+    << "\n\nFalse alarm\n  " << e.false_alarm << "\n";
+  return o.str();
+}
+
+}  // namespace probe

@@ -1,0 +1,158 @@
+// gather for subjects: the only code here that reads /proc or NSS.
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+
+#include "probe/caps.hpp"
+#include "probe/proc_parse.hpp"
+#include "probe/subject.hpp"
+#include "sysio.hpp"
+
+namespace probe {
+namespace {
+
+Result<StatFields> read_stat(int proc_dir) {
+  auto text = sysio::read_at(proc_dir, "stat");
+  if (!text) return text.error();
+  return parse_stat(*text);
+}
+
+// Same namespace as the inspector? Compares the ns inode numbers.
+bool other_ns(int proc_dir, const char* ns) {
+  struct stat a{}, b{};
+  std::string name = std::string("ns/") + ns;
+  if (::fstatat(proc_dir, name.c_str(), &a, 0) != 0) return false;
+  if (::stat(("/proc/self/" + name).c_str(), &b) != 0) return false;
+  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
+// "0::/system.slice/myapp.service" -> "myapp.service".
+std::optional<std::string> unit_from_cgroup(std::string_view text) {
+  size_t pos = text.find("0::");
+  if (pos == std::string_view::npos) return std::nullopt;
+  std::string_view line = text.substr(pos + 3);
+  line = line.substr(0, line.find('\n'));
+  while (!line.empty()) {
+    size_t slash = line.rfind('/');
+    std::string_view last = slash == std::string_view::npos ? line : line.substr(slash + 1);
+    if (last.ends_with(".service")) return std::string(last);
+    if (slash == std::string_view::npos) break;
+    line = line.substr(0, slash);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> user_name_of(uint32_t uid) {
+  struct passwd pw{}, *res = nullptr;
+  char buf[4096];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || res == nullptr) return std::nullopt;
+  return std::string(pw.pw_name);
+}
+
+// Fills the fields that come from /proc/PID files.
+Result<void> read_proc(int proc_dir, Subject& s) {
+  auto status_text = sysio::read_at(proc_dir, "status");
+  if (!status_text) return status_text.error();
+  auto st = parse_status(*status_text);
+  if (!st) return st.error();
+  s.uid = st->uid;
+  s.gid = st->gid;
+  s.groups = st->groups;
+  s.caps = st->caps;
+  s.no_new_privs = st->no_new_privs;
+  s.seccomp = st->seccomp;
+  s.seccomp_filters = st->seccomp_filters;
+  for (const char* m : {"uid_map", "gid_map"}) {
+    auto text = sysio::read_at(proc_dir, m);
+    if (!text) return text.error();
+    auto map = parse_id_map(*text);
+    if (!map) return map.error();
+    (m[0] == 'u' ? s.uid_map : s.gid_map) = *map;
+  }
+  auto cmd = sysio::read_at(proc_dir, "cmdline", 256 * 1024);
+  if (cmd) s.cmdline = parse_cmdline(*cmd);
+  auto cg = sysio::read_at(proc_dir, "cgroup");
+  if (cg) s.unit = unit_from_cgroup(*cg);
+  return {};
+}
+
+// root and cwd need ptrace-read access (PTRACE_MODE_READ_FSCREDS): the
+// call that fails first for another user's process without privilege.
+Result<void> read_root_cwd(int proc_dir, Subject& s) {
+  auto root = sysio::readlink_at(proc_dir, "root");
+  if (!root) return root.error();
+  auto cwd = sysio::readlink_at(proc_dir, "cwd");
+  if (!cwd) return cwd.error();
+  s.root = *root;
+  s.cwd = *cwd;
+  // The cwd relative to the subject's root, when its root is a subtree.
+  if (s.root != "/" && s.cwd.starts_with(s.root + "/")) s.cwd = s.cwd.substr(s.root.size());
+  else if (s.root != "/" && s.cwd == s.root) s.cwd = "/";
+  s.own_user_ns = other_ns(proc_dir, "user");
+  s.own_mount_ns = other_ns(proc_dir, "mnt");
+  auto exe = sysio::readlink_at(proc_dir, "exe");
+  if (exe) s.exe = *exe;
+  return {};
+}
+
+Error explain_privilege(const Error& e, int pid) {
+  if (e.code != EACCES && e.code != EPERM) return e;
+  return e.with("process " + std::to_string(pid) +
+                " belongs to another user and this needs ptrace-read access to it");
+}
+
+}  // namespace
+
+Result<void> LiveSubject::still_same() const {
+  // pidfd_send_signal(sig 0): ESRCH once the process is gone (a zombie too).
+  if (syscall(SYS_pidfd_send_signal, pidfd.get(), 0, nullptr, 0) != 0)
+    return make_error(ESRCH, "process " + std::to_string(*subject.pid) + " exited during the probe");
+  auto st = read_stat(proc_dir.get());
+  if (!st || st->start_time != subject.start_time || st->state == 'Z')
+    return make_error(ESRCH, "process " + std::to_string(*subject.pid) + " exited during the probe");
+  return {};
+}
+
+Result<LiveSubject> gather_subject(int pid) {
+  LiveSubject live;
+  Subject& s = live.subject;
+  s.kind = SubjectKind::Pid;
+  s.pid = pid;
+  std::string ctx = "process " + std::to_string(pid);
+  live.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!live.pidfd) return make_error(errno == EINVAL ? ESRCH : errno, ctx + ": no such process");
+  auto dir = sysio::open_dir_path(AT_FDCWD, "/proc/" + std::to_string(pid));
+  if (!dir) return make_error(ESRCH, ctx + ": no such process");
+  live.proc_dir = std::move(*dir);
+  auto st = read_stat(live.proc_dir.get());
+  if (!st) return st.error().with(ctx);
+  if (st->state == 'Z') return make_error(ESRCH, ctx + " has exited (zombie)");
+  s.start_time = st->start_time;
+  s.comm = st->comm;
+  if (auto r = read_proc(live.proc_dir.get(), s); !r) return r.error().with(ctx);
+  if (auto r = read_root_cwd(live.proc_dir.get(), s); !r) return explain_privilege(r.error(), pid);
+  s.root_handle = "/proc/" + std::to_string(pid) + "/root";
+  s.user_name = user_name_of(s.uid.fs);
+  // Everything above must describe one process: check it is still the same.
+  if (auto r = live.still_same(); !r) return r.error();
+  return live;
+}
+
+Result<LiveSubject> gather_self() {
+  auto live = gather_subject(static_cast<int>(::getpid()));
+  if (!live) return live;
+  live->subject.kind = SubjectKind::Self;
+  int bits = ::prctl(PR_GET_SECUREBITS);
+  if (bits >= 0) live->subject.securebits = static_cast<uint32_t>(bits);
+  return live;
+}
+
+}  // namespace probe

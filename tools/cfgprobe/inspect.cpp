@@ -1,0 +1,59 @@
+// cfgprobe inspect PID|self [PATH...] [--config PATH]... [--verify] [--format]
+#include <charconv>
+
+#include "cli.hpp"
+#include "probe/probe.hpp"
+
+namespace cfgprobe {
+namespace {
+
+struct InspectArgs {
+  std::string who;
+  std::vector<std::string> paths, configs;
+  bool verify = false;
+  OutputOptions out;
+};
+
+int run_inspect(const InspectArgs& a) {
+  std::string rerun = "cfgprobe inspect " + a.who;
+  probe::Result<probe::LiveSubject> live = probe::make_error(EINVAL, "");
+  if (a.who == "self") {
+    live = probe::gather_self();
+  } else {
+    int pid = 0;
+    auto [p, ec] = std::from_chars(a.who.data(), a.who.data() + a.who.size(), pid);
+    if (ec != std::errc() || p != a.who.data() + a.who.size() || pid <= 0)
+      return fail(kExitUsage, "not a pid: \"" + a.who + "\"", "cfgprobe inspect PID|self [PATH...]");
+    live = probe::gather_subject(pid);
+  }
+  if (!live) return subject_error(live.error(), rerun);
+  std::vector<probe::TargetRequest> targets;
+  for (const auto& p : a.paths) targets.push_back({p, "given"});
+  for (const auto& p : a.configs) targets.push_back({p, "given with --config"});
+  probe::Report dummy;
+  std::string note;
+  if (targets.empty()) {
+    targets = probe::discover_configs(live->subject.cmdline);
+    note = targets.empty() ? "no config path given, and none found on its command line (--config, -c, --config-file)"
+                           : "no config path given: found " + std::to_string(targets.size()) + " on its command line";
+  }
+  auto report = probe::probe_access(live->subject, targets, {a.verify}, &*live);
+  if (!report) return subject_error(report.error(), rerun);
+  if (!note.empty()) report->notes.push_back(note);
+  return emit_report(*report, a.out);
+}
+
+}  // namespace
+
+void register_inspect(CLI::App& app, int& rc) {
+  auto a = std::make_shared<InspectArgs>();
+  auto* sub = app.add_subcommand("inspect", "check a running process's access to its config files");
+  sub->add_option("pid", a->who, "PID or self")->required();
+  sub->add_option("paths", a->paths, "config paths, as the process names them");
+  sub->add_option("--config", a->configs, "a config path (repeatable)");
+  sub->add_flag("--verify", a->verify, "also ask the kernel: open each path as the process (root)");
+  add_output_options(*sub, a->out);
+  sub->callback([a, &rc] { rc = run_inspect(*a); });
+}
+
+}  // namespace cfgprobe
