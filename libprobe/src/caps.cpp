@@ -70,6 +70,12 @@ std::vector<std::string> cap_names(uint64_t set) {
 std::string describe_caps(uint64_t set) {
   if (set == 0) return "none";
   if ((set & all_caps()) == all_caps()) return "all";
+  uint64_t missing = all_caps() & ~set;
+  if (__builtin_popcountll(missing) <= 4) {  // a container's bounding set
+    std::string s = "all except";
+    for (const auto& n : cap_names(missing)) s += " " + n;
+    return s;
+  }
   std::string s;
   for (const auto& n : cap_names(set)) s += (s.empty() ? "" : " ") + n;
   return s;

@@ -275,11 +275,16 @@ std::vector<Finding> explain_target(const Subject& s, const Names& names, const 
   return out;
 }
 
+std::vector<Finding> explain_subject(const Subject& s) {
+  std::vector<Finding> out;
+  std::string prefix = fix_context(s).path_prefix;
+  if (!prefix.empty() && s.kind != SubjectKind::Synthetic)
+    out.push_back(make_finding("NS-007", s.root, "paths are resolved beneath " + prefix + " (" + s.root + ")"));
+  return out;
+}
+
 void explain_report(Report& r) {
-  r.findings.clear();
-  if (!fix_context(r.subject).path_prefix.empty() && r.subject.kind != SubjectKind::Synthetic)
-    r.findings.push_back(make_finding("NS-007", r.subject.root,
-                                      "paths are resolved beneath " + fix_context(r.subject).path_prefix));
+  r.findings = explain_subject(r.subject);
   for (size_t i = 0; i < r.targets.size(); ++i) {
     auto f = explain_target(r.subject, r.names, r.targets[i], static_cast<int>(i));
     r.findings.insert(r.findings.end(), f.begin(), f.end());

@@ -33,25 +33,24 @@ std::string Names::group(uint32_t gid) const {
   return it == groups.end() ? std::to_string(gid) : it->second;
 }
 
-Names gather_names(const Subject& s, const std::vector<const Walk*>& walks) {
-  Names n;
+void add_subject_names(Names& n, const Subject& s) {
   for (uint32_t u : {s.uid.real, s.uid.effective, s.uid.saved, s.uid.fs}) add_user(n, u);
   for (uint32_t g : {s.gid.real, s.gid.effective, s.gid.saved, s.gid.fs}) add_group(n, g);
   for (uint32_t g : s.groups) add_group(n, g);
-  for (const Walk* w : walks) {
-    for (const auto& st : w->steps) {
-      if (!st.inode) continue;
-      add_user(n, st.inode->uid);
-      add_group(n, st.inode->gid);
-      if (st.need == Need::Follow) add_user(n, st.parent_uid);
-      if (!st.inode->acl) continue;
-      for (const auto& e : st.inode->acl->entries) {
-        if (e.tag == AclTag::User) add_user(n, e.id);
-        if (e.tag == AclTag::Group) add_group(n, e.id);
-      }
+}
+
+void add_walk_names(Names& n, const Walk& w) {
+  for (const auto& st : w.steps) {
+    if (!st.inode) continue;
+    add_user(n, st.inode->uid);
+    add_group(n, st.inode->gid);
+    if (st.need == Need::Follow) add_user(n, st.parent_uid);
+    if (!st.inode->acl) continue;
+    for (const auto& e : st.inode->acl->entries) {
+      if (e.tag == AclTag::User) add_user(n, e.id);
+      if (e.tag == AclTag::Group) add_group(n, e.id);
     }
   }
-  return n;
 }
 
 }  // namespace probe

@@ -5,7 +5,6 @@
 
 #include <array>
 
-#include "probe/fs.hpp"
 #include "probe/verify.hpp"
 
 namespace probe {
@@ -16,40 +15,65 @@ bool exists_on_host(const std::string& path) {
   return !path.empty() && path[0] == '/' && ::lstat(path.c_str(), &st) == 0;
 }
 
-void verify_target(const Subject& s, Target& t) {
-  auto k = kernel_open(s, t.walk.path);
-  if (!k) {
-    t.kernel_error = k.error().message();
-    return;
-  }
-  k->agrees = k->err == t.walk.err;
-  t.kernel = *k;
+}  // namespace
+
+Session::Session(const Subject& s, const LiveSubject* live, const ProbeOptions& opt, std::unique_ptr<RealFs> fs)
+    : subject_(s), live_(live), opt_(opt), fs_(std::move(fs)), sys_(gather_system()) {
+  add_subject_names(names_, subject_);
 }
 
-}  // namespace
+Result<std::unique_ptr<Session>> Session::start(const Subject& s, const LiveSubject* live, const ProbeOptions& opt) {
+  auto fs = live ? RealFs::open_at(live->proc_dir.get(), "root") : RealFs::open(s.root_handle);
+  if (!fs) return fs.error();
+  return std::unique_ptr<Session>(new Session(s, live, opt, std::move(*fs)));
+}
+
+Target Session::probe(const TargetRequest& req) {
+  Target t{resolve_access(subject_, *fs_, sys_, req.path), req.source};
+  bool other_root = subject_.own_mount_ns || subject_.root != "/";
+  if (t.walk.verdict == Verdict::Missing && other_root) t.exists_on_host = exists_on_host(req.path);
+  add_walk_names(names_, t.walk);
+  if (opt_.verify) {
+    auto k = kernel_open(subject_, req.path);
+    if (k) {
+      k->agrees = k->err == t.walk.err;
+      t.kernel = *k;
+    } else {
+      t.kernel_error = k.error().message();
+    }
+  }
+  return t;
+}
+
+Result<void> Session::still_same() const {
+  if (live_ == nullptr) return {};
+  return live_->still_same();
+}
+
+Result<size_t> probe_each(Session& session, const std::vector<TargetRequest>& targets, const TargetSink& sink) {
+  size_t bad = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Target t = session.probe(targets[i]);
+    if (auto same = session.still_same(); !same) return same.error();
+    if (t.walk.verdict != Verdict::Allowed) ++bad;
+    sink(t, explain_target(session.subject(), session.names(), t, static_cast<int>(i)), static_cast<int>(i));
+  }
+  return bad;
+}
 
 Result<Report> probe_access(const Subject& s, const std::vector<TargetRequest>& targets,
                             const ProbeOptions& opt, const LiveSubject* live) {
-  auto fs = live ? RealFs::open_at(live->proc_dir.get(), "root") : RealFs::open(s.root_handle);
-  if (!fs) return fs.error();
+  auto session = Session::start(s, live, opt);
+  if (!session) return session.error();
   Report r;
   r.subject = s;
-  SystemFacts sys = gather_system();
-  bool other_root = s.own_mount_ns || s.root != "/";
-  for (const auto& req : targets) {
-    Target t{resolve_access(s, **fs, sys, req.path), req.source};
-    if (t.walk.verdict == Verdict::Missing && other_root) t.exists_on_host = exists_on_host(req.path);
-    r.targets.push_back(std::move(t));
-  }
-  std::vector<const Walk*> walks;
-  for (const auto& t : r.targets) walks.push_back(&t.walk);
-  r.names = gather_names(s, walks);
-  if (opt.verify)
-    for (auto& t : r.targets) verify_target(s, t);
-  // Everything above must describe one process (pid reuse, exit mid-probe).
-  if (live)
-    if (auto same = live->still_same(); !same) return same.error();
-  explain_report(r);
+  r.findings = explain_subject(s);
+  auto done = probe_each(**session, targets, [&](const Target& t, const std::vector<Finding>& f, int) {
+    r.targets.push_back(t);
+    r.findings.insert(r.findings.end(), f.begin(), f.end());
+  });
+  if (!done) return done.error();
+  r.names = (*session)->names();
   return r;
 }
 

@@ -43,9 +43,7 @@ std::string map_text(const IdMap& m) {
   return s;
 }
 
-void subject_text(const Report& r, std::ostream& o) {
-  const Subject& s = r.subject;
-  const Names& n = r.names;
+void subject_text(const Subject& s, const Names& n, std::ostream& o) {
   if (s.kind == SubjectKind::Synthetic) o << "what-if subject";
   else o << "pid " << *s.pid << " (" << esc(s.comm) << ")";
   if (!s.exe.empty()) o << "  " << esc(s.exe);
@@ -77,16 +75,17 @@ std::string result_text(const Style& st, const Step& step, bool after_primary) {
   }
 }
 
-void step_line(const Report& r, const Style& sty, const Step& st, bool after, std::ostream& o) {
-  o << "  " << pad(esc(st.path) + (st.need == Need::Follow ? " " + esc(st.via) : ""), 24);
+void step_line(const Subject& s, const Names& n, const Style& sty, const Step& st, bool after, std::ostream& o) {
+  std::string name = esc(st.path);
+  if (st.need == Need::Follow && st.inode) name += " -> " + esc(st.inode->link_target);
+  o << "  " << pad(name, 24);
   if (st.inode) {
-    o << pad(mode_string(*st.inode), 12) << pad(esc(r.names.user(st.inode->uid)), 8)
-      << pad(esc(r.names.group(st.inode->gid)), 8);
+    o << pad(mode_string(*st.inode), 12) << pad(esc(n.user(st.inode->uid)), 8) << pad(esc(n.group(st.inode->gid)), 8);
   } else {
     o << pad("", 28);
   }
   o << pad(need_name(st.need), 8) << pad(result_text(sty, st, after), 7);
-  std::string why = describe_step(r.subject, r.names, st);
+  std::string why = describe_step(s, n, st);
   if (st.result == StepResult::Unknown) why = Error{st.lookup_err, "cannot look"}.message();
   o << "  " << esc(why) << "\n";
 }
@@ -99,47 +98,73 @@ void finding_text(const Style& sty, const Finding& f, std::ostream& o) {
   o << "    more  cfgprobe explain " << f.id << "   man 7 cfgprobe-diagnostics\n";
 }
 
-void target_text(const Report& r, const Style& sty, size_t i, std::ostream& o) {
-  const Target& t = r.targets[i];
-  const Walk& w = t.walk;
-  o << "\n" << sty.bold(esc(w.path)) << "   (" << esc(t.source) << ")   ";
+void verdict_text(const Style& sty, const Walk& w, std::ostream& o) {
   switch (w.verdict) {
     case Verdict::Allowed: o << sty.green("allowed"); break;
     case Verdict::Denied: o << sty.red("DENIED") << " by " << layer_name(w.denied_by); break;
     case Verdict::Missing: o << sty.red("MISSING") << " (" << errno_name(w.err) << ")"; break;
     case Verdict::Unknown: o << sty.yellow("UNKNOWN"); break;
   }
+}
+
+}  // namespace
+
+std::string render_text_subject(const Subject& s, const Names& n, const std::vector<std::string>& notes,
+                                const std::vector<Finding>& subject_findings, const RenderOptions& opt) {
+  Style sty{opt.color};
+  std::ostringstream o;
+  subject_text(s, n, o);
+  for (const auto& note : notes) o << "  note     " << esc(note) << "\n";
+  for (const auto& f : subject_findings) finding_text(sty, f, o);
+  return o.str();
+}
+
+std::string render_text_target(const Subject& s, const Names& n, const Target& t,
+                               const std::vector<Finding>& findings, const RenderOptions& opt, bool compact) {
+  Style sty{opt.color};
+  std::ostringstream o;
+  const Walk& w = t.walk;
+  bool clean = w.verdict == Verdict::Allowed && findings.empty() && (!t.kernel || t.kernel->agrees);
+  if (compact && clean) {
+    o << "  " << sty.green("allowed") << "  " << esc(w.path) << "\n";
+    return o.str();
+  }
+  o << "\n" << sty.bold(esc(w.path)) << "   (" << esc(t.source) << ")   ";
+  verdict_text(sty, w, o);
   o << "\n";
   bool after = false;
   for (const auto& st : w.steps) {
-    step_line(r, sty, st, after, o);
+    step_line(s, n, sty, st, after, o);
     after = after || st.primary;
   }
   if (t.kernel) {
     o << "  kernel   " << t.kernel->how << ": " << (t.kernel->err == 0 ? "success" : errno_name(t.kernel->err))
       << (t.kernel->agrees ? "  (agrees with the model)" : sty.red("  DISAGREES with the model")) << "\n";
   }
-  for (const auto& f : r.findings)
-    if (f.target == static_cast<int>(i)) finding_text(sty, f, o);
+  for (const auto& f : findings) finding_text(sty, f, o);
+  return o.str();
 }
 
-}  // namespace
+std::string render_text_summary(size_t not_readable, size_t total) {
+  if (not_readable == 0) return "\nall " + std::to_string(total) + " configs readable.\n";
+  return "\n" + std::to_string(not_readable) + " of " + std::to_string(total) + " configs not readable.\n";
+}
 
 std::string render_text(const Report& r, const RenderOptions& opt) {
-  Style sty{opt.color};
-  std::ostringstream o;
-  subject_text(r, o);
-  for (const auto& note : r.notes) o << "  note     " << esc(note) << "\n";
+  std::vector<Finding> subject_findings;
   for (const auto& f : r.findings)
-    if (f.target < 0) finding_text(sty, f, o);
+    if (f.target < 0) subject_findings.push_back(f);
+  std::string out = render_text_subject(r.subject, r.names, r.notes, subject_findings, opt);
   size_t bad = 0;
+  bool compact = r.targets.size() > 3;
   for (size_t i = 0; i < r.targets.size(); ++i) {
-    target_text(r, sty, i, o);
+    std::vector<Finding> mine;
+    for (const auto& f : r.findings)
+      if (f.target == static_cast<int>(i)) mine.push_back(f);
+    out += render_text_target(r.subject, r.names, r.targets[i], mine, opt, compact);
     if (r.targets[i].walk.verdict != Verdict::Allowed) ++bad;
   }
-  if (bad == 0) o << "\nall " << r.targets.size() << " configs readable.\n";
-  else o << "\n" << bad << " of " << r.targets.size() << " configs not readable.\n";
-  return o.str();
+  return out + render_text_summary(bad, r.targets.size());
 }
 
 std::string render_catalog_entry(const CatalogEntry& e) {

@@ -1,4 +1,7 @@
 // cfgprobe check [--user] [--group] [--groups] [--caps] [--root] [--verify] [--format] PATH...
+#include <fstream>
+#include <iostream>
+
 #include "cli.hpp"
 #include "probe/caps.hpp"
 #include "probe/probe.hpp"
@@ -11,9 +14,25 @@ struct CheckArgs {
   std::string group, groups;
   bool group_set = false, groups_set = false;
   std::vector<std::string> paths;
+  std::string paths_from;
   bool verify = false;
   OutputOptions out;
 };
+
+// One path a line; "-" is stdin. Lines are taken as they are (a path may
+// hold spaces), only the newline is removed.
+probe::Result<std::vector<probe::TargetRequest>> read_paths(const std::string& file) {
+  std::ifstream f;
+  if (file != "-") {
+    f.open(file);
+    if (!f) return probe::errno_error("cannot read " + file);
+  }
+  std::istream& in = file == "-" ? std::cin : f;
+  std::vector<probe::TargetRequest> out;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back({line, "from " + (file == "-" ? std::string("stdin") : file)});
+  return out;
+}
 
 int run_check(CheckArgs& a) {
   if (a.group_set) a.spec.group = a.group;
@@ -24,9 +43,13 @@ int run_check(CheckArgs& a) {
   if (!s) return fail(kExitUsage, s.error().message(), "give a user or group that exists, or a number");
   std::vector<probe::TargetRequest> targets;
   for (const auto& p : a.paths) targets.push_back({p, "given"});
-  auto report = probe::probe_access(*s, targets, {a.verify}, nullptr);
-  if (!report) return fail(kExitSubject, report.error().message(), "check --root DIR");
-  return emit_report(*report, a.out);
+  if (!a.paths_from.empty()) {
+    auto more = read_paths(a.paths_from);
+    if (!more) return fail(kExitUsage, more.error().message(), "--paths-from FILE: one path a line, - for stdin");
+    targets.insert(targets.end(), more->begin(), more->end());
+  }
+  if (targets.empty()) return fail(kExitUsage, "no path to check", "cfgprobe check [--user U] PATH...");
+  return run_targets(*s, nullptr, targets, {a.verify}, a.out, {}, "cfgprobe check ...");
 }
 
 }  // namespace
@@ -40,7 +63,8 @@ void register_check(CLI::App& app, int& rc) {
       ->each([a](const std::string&) { a->groups_set = true; });
   sub->add_option("--caps", a->spec.caps, "none | all | cap_a,cap_b (effective)");
   sub->add_option("--root", a->spec.root, "resolve beneath this root directory");
-  sub->add_option("paths", a->paths, "paths to check")->required();
+  sub->add_option("paths", a->paths, "paths to check");
+  sub->add_option("--paths-from", a->paths_from, "read more paths from FILE, one a line (- for stdin)");
   sub->add_flag("--verify", a->verify, "also ask the kernel: open each path as this user (root)");
   add_output_options(*sub, a->out);
   sub->callback([a, &rc] { rc = run_check(*a); });

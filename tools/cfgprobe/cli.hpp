@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "probe/probe.hpp"
 #include "probe/report.hpp"
 #include "probe/result.hpp"
 
@@ -17,8 +18,11 @@ struct OutputOptions {
 };
 void add_output_options(CLI::App& app, OutputOptions& out);
 
-// Prints the report to stdout, returns the exit status.
-int emit_report(const probe::Report& r, const OutputOptions& out);
+// Probes the targets and prints the report (text is streamed target by
+// target, so memory stays flat for many paths); returns the exit status.
+int run_targets(const probe::Subject& s, const probe::LiveSubject* live,
+                const std::vector<probe::TargetRequest>& targets, const probe::ProbeOptions& opt,
+                const OutputOptions& out, const std::vector<std::string>& notes, const std::string& rerun);
 
 // "cfgprobe: error: MSG" then "hint: HINT" on stderr; returns code.
 int fail(int code, const std::string& msg, const std::string& hint = "");

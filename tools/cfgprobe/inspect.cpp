@@ -30,17 +30,14 @@ int run_inspect(const InspectArgs& a) {
   std::vector<probe::TargetRequest> targets;
   for (const auto& p : a.paths) targets.push_back({p, "given"});
   for (const auto& p : a.configs) targets.push_back({p, "given with --config"});
-  probe::Report dummy;
-  std::string note;
+  std::vector<std::string> notes;
   if (targets.empty()) {
     targets = probe::discover_configs(live->subject.cmdline);
-    note = targets.empty() ? "no config path given, and none found on its command line (--config, -c, --config-file)"
-                           : "no config path given: found " + std::to_string(targets.size()) + " on its command line";
+    notes.push_back(targets.empty()
+                        ? "no config path given, and none found on its command line (--config, -c, --config-file)"
+                        : "no config path given: found " + std::to_string(targets.size()) + " on its command line");
   }
-  auto report = probe::probe_access(live->subject, targets, {a.verify}, &*live);
-  if (!report) return subject_error(report.error(), rerun);
-  if (!note.empty()) report->notes.push_back(note);
-  return emit_report(*report, a.out);
+  return run_targets(live->subject, &*live, targets, {a.verify}, a.out, notes, rerun);
 }
 
 }  // namespace

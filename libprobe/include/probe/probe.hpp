@@ -1,10 +1,14 @@
 // One probe run: gather each target's walk for a subject, optionally ask the
-// kernel, explain. This is what the cfgprobe subcommands call.
+// kernel, explain. A Session serves many targets and gathers each directory
+// once; targets can be handed out one at a time so memory stays flat.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "probe/fs.hpp"
 #include "probe/report.hpp"
 #include "probe/result.hpp"
 #include "probe/subject.hpp"
@@ -20,9 +24,39 @@ struct ProbeOptions {
   bool verify = false;
 };
 
-// live: the pinned process (its /proc/PID/root is used, and it is checked
-// to be the same process at the end); nullptr for a synthetic subject.
-// Errors: the subject could not be inspected (exit 3).
+class Session {
+ public:
+  // live: the pinned process (its /proc/PID/root is used, and it is checked
+  // to be the same process); nullptr for a synthetic subject. Errors: the
+  // subject's root cannot be opened (exit 3).
+  static Result<std::unique_ptr<Session>> start(const Subject& s, const LiveSubject* live,
+                                                const ProbeOptions& opt);
+  // gather (+ kernel check) for one target; its owners' names are added.
+  Target probe(const TargetRequest& req);
+  // ESRCH when a live subject exited or was replaced; always ok otherwise.
+  Result<void> still_same() const;
+  const Subject& subject() const { return subject_; }
+  const Names& names() const { return names_; }
+
+ private:
+  Session(const Subject& s, const LiveSubject* live, const ProbeOptions& opt, std::unique_ptr<RealFs> fs);
+  Subject subject_;
+  const LiveSubject* live_;
+  ProbeOptions opt_;
+  std::unique_ptr<RealFs> fs_;
+  SystemFacts sys_;
+  Names names_;
+};
+
+// Called once per target, in order, with its findings (explained already).
+using TargetSink = std::function<void(const Target&, const std::vector<Finding>&, int index)>;
+
+// Streams the targets through sink; returns how many were not allowed.
+// For a live subject, each target is handed out only after checking it is
+// still the same process, so nothing half-wrong is ever shown.
+Result<size_t> probe_each(Session& session, const std::vector<TargetRequest>& targets, const TargetSink& sink);
+
+// Everything in one Report (JSON output, tests).
 Result<Report> probe_access(const Subject& s, const std::vector<TargetRequest>& targets,
                             const ProbeOptions& opt, const LiveSubject* live);
 

@@ -21,8 +21,9 @@ struct Names {
   bool has_user(uint32_t uid) const { return users.count(uid) != 0; }
 };
 
-// Gathers the names of the subject's ids and every owner on the walks.
-Names gather_names(const Subject& s, const std::vector<const Walk*>& walks);
+// gather: the names of the subject's ids, and of every owner on a walk.
+void add_subject_names(Names& n, const Subject& s);
+void add_walk_names(Names& n, const Walk& w);
 
 struct KernelCheck {
   int err = 0;          // errno of the real open, 0 when it succeeded
@@ -59,7 +60,9 @@ std::string describe_step(const Subject& s, const Names& names, const Step& st);
 // explain: the findings for one target (pure).
 std::vector<Finding> explain_target(const Subject& s, const Names& names,
                                     const Target& t, int index);
-// Findings for all targets, in target order.
+// Findings about the subject itself (target -1).
+std::vector<Finding> explain_subject(const Subject& s);
+// Findings for the subject and all targets, in target order.
 void explain_report(Report& r);
 
 enum class ReportVerdict { Ok, Denied, Error };
