@@ -65,7 +65,7 @@ TEST(Permission, MatchingGroupWithoutGrantDeniesDespiteOther) {
   EXPECT_FALSE(check_permission(user(1000, 1000, {50}), f, kMayRead | kMayExec).allowed);
   auto d = check_permission(user(1000, 1000, {50}), f, kMayRead);
   EXPECT_TRUE(d.allowed);
-  EXPECT_EQ(d.cls, PermClass::AclGroupObj);
+  EXPECT_EQ(d.cls, PermClass::AclGroup);
 }
 
 TEST(Permission, DacReadSearchCoversDirsAndReadsOnly) {
