@@ -1,5 +1,6 @@
 // render: the one-screen text report. Every name from the system passes
 // through escape_for_terminal().
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <sstream>
@@ -67,34 +68,58 @@ void subject_text(const Subject& s, const Names& n, std::ostream& o) {
   o << "\n";
 }
 
+// Padded first, coloured after, so escape codes do not upset the columns.
 std::string result_text(const Style& st, const Step& step, bool after_primary) {
   switch (step.result) {
-    case StepResult::Ok: return after_primary ? "ok (if reached)" : st.green("ok");
-    case StepResult::Denied: return st.red(after_primary ? "DENIED too" : "DENIED");
-    default: return st.red(std::string(step_result_name(step.result)));
+    case StepResult::Ok: return after_primary ? pad("ok (if reached)", 16) : st.green(pad("ok", 16));
+    case StepResult::Denied: return st.red(pad(after_primary ? "DENIED too" : "DENIED", 16));
+    default: return st.red(pad(step_result_name(step.result), 16));
   }
 }
 
-void step_line(const Subject& s, const Names& n, const Style& sty, const Step& st, bool after, std::ostream& o) {
+// Column widths for one walk, so its steps line up.
+struct Widths {
+  size_t name = 4, user = 4, group = 4;
+};
+
+std::string step_name(const Step& st) {
   std::string name = esc(st.path);
   if (st.need == Need::Follow && st.inode) name += " -> " + esc(st.inode->link_target);
-  o << "  " << pad(name, 24);
-  if (st.inode) {
-    o << pad(mode_string(*st.inode), 12) << pad(esc(n.user(st.inode->uid)), 8) << pad(esc(n.group(st.inode->gid)), 8);
-  } else {
-    o << pad("", 28);
+  return name;
+}
+
+Widths widths_of(const Names& n, const Walk& w) {
+  Widths wd;
+  for (const auto& st : w.steps) {
+    wd.name = std::max(wd.name, std::min<size_t>(step_name(st).size() + 1, 60));
+    if (!st.inode) continue;
+    wd.user = std::max(wd.user, esc(n.user(st.inode->uid)).size() + 1);
+    wd.group = std::max(wd.group, esc(n.group(st.inode->gid)).size() + 1);
   }
-  o << pad(need_name(st.need), 8) << pad(result_text(sty, st, after), 7);
+  return wd;
+}
+
+void step_line(const Subject& s, const Names& n, const Style& sty, const Step& st, bool after, const Widths& wd,
+               std::ostream& o) {
+  o << "  " << pad(step_name(st), wd.name);
+  if (st.inode) {
+    o << pad(mode_string(*st.inode), 12) << pad(esc(n.user(st.inode->uid)), wd.user)
+      << pad(esc(n.group(st.inode->gid)), wd.group);
+  } else {
+    o << pad("", 12 + wd.user + wd.group);
+  }
+  o << pad(need_name(st.need), 8) << result_text(sty, st, after);
   std::string why = describe_step(s, n, st);
   if (st.result == StepResult::Unknown) why = Error{st.lookup_err, "cannot look"}.message();
-  o << "  " << esc(why) << "\n";
+  o << esc(why) << "\n";
 }
 
 void finding_text(const Style& sty, const Finding& f, std::ostream& o) {
   std::string id = f.severity == Severity::Error ? sty.red(f.id) : f.severity == Severity::Warning ? sty.yellow(f.id) : f.id;
   o << "\n  " << id << "  " << esc(f.explanation) << "\n";
   for (size_t i = 0; i < f.fixes.size(); ++i)
-    o << "    " << (i == 0 ? "fix   " : "or    ") << pad(esc(f.fixes[i].command), 48) << esc(f.fixes[i].note) << "\n";
+    o << "    " << (i == 0 ? "fix   " : "or    ") << pad(esc(f.fixes[i].command), 46) << "  " << esc(f.fixes[i].note)
+      << "\n";
   o << "    more  cfgprobe explain " << f.id << "   man 7 cfgprobe-diagnostics\n";
 }
 
@@ -133,8 +158,9 @@ std::string render_text_target(const Subject& s, const Names& n, const Target& t
   verdict_text(sty, w, o);
   o << "\n";
   bool after = false;
+  Widths wd = widths_of(n, w);
   for (const auto& st : w.steps) {
-    step_line(s, n, sty, st, after, o);
+    step_line(s, n, sty, st, after, wd, o);
     after = after || st.primary;
   }
   if (t.kernel) {
