@@ -1,5 +1,6 @@
 // Names from the system reach a terminal only through here: control
 // characters, DEL, backslash and bytes that are not valid UTF-8 are escaped.
+#include <algorithm>
 #include <cstdio>
 
 #include "probe/render.hpp"
@@ -11,7 +12,8 @@ namespace {
 size_t utf8_len(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
-  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  // Lead bytes: C2..DF, E0..EF, F0..F4; C0, C1 and F5..FF never start one.
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -27,6 +29,9 @@ size_t utf8_len(std::string_view s, size_t i) {
 }  // namespace
 
 std::string escape_for_terminal(std::string_view s) {
+  // Nearly every name is plain printable ASCII: copy it as it is.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F && c != '\\'; }))
+    return std::string(s);
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {

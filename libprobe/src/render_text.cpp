@@ -147,13 +147,11 @@ std::string render_text_subject(const Subject& s, const Names& n, const std::vec
 std::string render_text_target(const Subject& s, const Names& n, const Target& t,
                                const std::vector<Finding>& findings, const RenderOptions& opt, bool compact) {
   Style sty{opt.color};
-  std::ostringstream o;
   const Walk& w = t.walk;
   bool clean = w.verdict == Verdict::Allowed && findings.empty() && (!t.kernel || t.kernel->agrees);
-  if (compact && clean) {
-    o << "  " << sty.green("allowed") << "  " << esc(w.path) << "\n";
-    return o.str();
-  }
+  // The common case of a long list: one line, no stream set-up.
+  if (compact && clean) return "  " + sty.green("allowed") + "  " + esc(w.path) + "\n";
+  std::ostringstream o;
   o << "\n" << sty.bold(esc(w.path)) << "   (" << esc(t.source) << ")   ";
   verdict_text(sty, w, o);
   o << "\n";

@@ -74,10 +74,14 @@ class RealFs : public FsView {
   struct Entry {
     int err = 0;
     Inode inode;
+    UniqueFd dir;  // O_PATH fd of a directory, while the budget lasts
   };
   Entry gather(const std::string& abs) const;
+  Entry gather_beneath(int parent, const std::string& name) const;
+  Entry gather_from_root(const std::string& abs) const;
   UniqueFd root_;
   mutable std::unordered_map<std::string, Entry> cache_;
+  mutable size_t dir_fds_ = 0;
 };
 
 // System-wide settings the model needs.
