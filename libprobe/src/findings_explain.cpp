@@ -77,6 +77,14 @@ void owner_and_group_fixes(const Subject& s, const Names& n, const Step& st, con
                  st.need == Need::Search ? "every user may pass through" : "every user can read it: not for secrets"});
 }
 
+// Has the subject a named ACL entry that grants want (mask aside)?
+bool acl_entry_grants(const Subject& s, const Inode& ino, unsigned want) {
+  if (!ino.acl) return false;
+  for (const auto& e : ino.acl->entries)
+    if (e.tag == AclTag::User && e.id == s.uid.fs) return (e.perm & want) == want;
+  return false;
+}
+
 // Fixes for a denied search/read step, least privilege first.
 std::vector<Fix> permission_fixes(const Subject& s, const Names& n, const FixContext& ctx, const Step& st) {
   std::vector<Fix> out;
@@ -87,6 +95,9 @@ std::vector<Fix> permission_fixes(const Subject& s, const Names& n, const FixCon
   unsigned want = need_mask(st.need);
   if (d.cls == PermClass::Owner) {
     out.push_back({"chmod u+" + b + " " + p, "the owner, who is this subject"});
+  } else if (d.acl_skipped && acl_entry_grants(s, ino, want)) {
+    // The subject's own entry would do: only the emptied mask is in the way.
+    out.push_back({"setfacl -m m::" + perm_letters(want | 4) + " " + p, "re-enables the ACL's entries"});
   } else if (d.mask_limited && ino.acl && ino.acl->mask()) {
     out.push_back({"setfacl -m m::" + perm_letters(ino.acl->mask()->perm | want) + " " + p,
                    "the mask limits every named entry and the owning group"});
@@ -166,7 +177,7 @@ void lookup_findings(const Subject& s, const FixContext& ctx, const Target& t, c
                                    t.walk.path + " exists on the host, but " + st.path + " is missing in the subject's root", f));
       } else {
         out.push_back(make_finding("NS-001", t.walk.path, st.path + " does not exist for the subject",
-                                   {{"namei -l " + ctx.path_prefix + t.walk.path, "shows where the path stops"}}));
+                                   {{"namei -l " + ctx.path_prefix + st.path, "shows where the path stops"}}));
       }
       break;
     }
@@ -175,7 +186,7 @@ void lookup_findings(const Subject& s, const FixContext& ctx, const Target& t, c
       break;
     case StepResult::Loop:
       out.push_back(make_finding("NS-004", t.walk.path, "more than 40 symbolic links while resolving " + t.walk.path,
-                                 {{"namei -l " + ctx.path_prefix + t.walk.path, "shows the chain of links"}}));
+                                 {{"namei -l " + ctx.path_prefix + st.path, "shows the chain of links"}}));
       break;
     case StepResult::NameTooLong:
       out.push_back(make_finding("NS-005", t.walk.path, "the path or one of its names is longer than the kernel allows"));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <cerrno>
 
 #include "probe/verify.hpp"
 
@@ -31,7 +32,11 @@ Result<std::unique_ptr<Session>> Session::start(const Subject& s, const LiveSubj
 Target Session::probe(const TargetRequest& req) {
   Target t{resolve_access(subject_, *fs_, sys_, req.path), req.source};
   bool other_root = subject_.own_mount_ns || subject_.root != "/";
-  if (t.walk.verdict == Verdict::Missing && other_root) t.exists_on_host = exists_on_host(req.path);
+  if (t.walk.verdict == Verdict::Missing && other_root) {
+    t.exists_on_host = exists_on_host(req.path);
+    // There on the host, not in the subject's root: the namespace says no.
+    if (*t.exists_on_host && t.walk.err == ENOENT) t.walk.denied_by = Layer::Namespace;
+  }
   add_walk_names(names_, t.walk);
   if (opt_.verify) {
     auto k = kernel_open(subject_, req.path);

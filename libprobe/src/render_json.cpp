@@ -10,7 +10,8 @@
 namespace probe {
 namespace {
 
-using nlohmann::json;
+// ordered_json: "schema" first and fields in the documented order.
+using json = nlohmann::ordered_json;
 
 json ids(const IdSet& s) { return {{"real", s.real}, {"effective", s.effective}, {"saved", s.saved}, {"fs", s.fs}}; }
 
@@ -61,8 +62,12 @@ json step_json(const Report& r, const Step& st) {
     j["gid"] = st.inode->gid;
     j["acl"] = st.inode->acl ? json(acl_to_short_text(*st.inode->acl)) : json(nullptr);
     if (st.inode->is_link()) j["target"] = st.inode->link_target;
-  } else {
+  } else {  // every step carries every key (cfgprobe/1); null when unknown
     j["type"] = nullptr;
+    j["mode"] = nullptr;
+    j["uid"] = nullptr;
+    j["gid"] = nullptr;
+    j["acl"] = nullptr;
   }
   j["detail"] = describe_step(r.subject, r.names, st);
   return j;
@@ -106,7 +111,9 @@ std::string render_json(const Report& r) {
   auto v = report_verdict(r);
   j["verdict"] = v == ReportVerdict::Ok ? "ok" : v == ReportVerdict::Denied ? "denied" : "error";
   // Invalid UTF-8 from a file name is replaced, never a thrown exception.
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // ensure_ascii: nothing but printable ASCII, even when it goes to a
+  // terminal; invalid UTF-8 from a file name is replaced, never thrown.
+  return j.dump(2, ' ', true, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace probe

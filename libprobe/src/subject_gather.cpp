@@ -128,9 +128,9 @@ Result<LiveSubject> gather_subject(int pid) {
   s.pid = pid;
   std::string ctx = "process " + std::to_string(pid);
   live.pidfd = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-  if (!live.pidfd) return make_error(errno == EINVAL ? ESRCH : errno, ctx + ": no such process");
+  if (!live.pidfd) return make_error(errno == EINVAL ? ESRCH : errno, ctx);
   auto dir = sysio::open_dir_path(AT_FDCWD, "/proc/" + std::to_string(pid));
-  if (!dir) return make_error(ESRCH, ctx + ": no such process");
+  if (!dir) return make_error(ESRCH, ctx);
   live.proc_dir = std::move(*dir);
   auto st = read_stat(live.proc_dir.get());
   if (!st) return st.error().with(ctx);

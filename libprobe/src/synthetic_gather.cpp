@@ -98,6 +98,12 @@ Result<Subject> make_synthetic_subject(const SyntheticSpec& spec) {
   s.caps.effective = s.caps.permitted = *caps;
   s.caps.bounding = all_caps();
   s.root = s.root_handle = spec.root.empty() ? "/" : spec.root;
+  // A relative path means what it means to the caller; beneath another
+  // root there is no such cwd, so it starts at that root.
+  if (s.root == "/") {
+    char buf[4096];
+    if (::getcwd(buf, sizeof buf) != nullptr) s.cwd = buf;
+  }
   s.comm = "(what-if)";
   return s;
 }
