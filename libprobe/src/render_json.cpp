@@ -73,11 +73,6 @@ json step_json(const Report& r, const Step& st) {
   return j;
 }
 
-std::string errno_name(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
-
 json target_json(const Report& r, const Target& t) {
   const Walk& w = t.walk;
   json j{{"path", w.path}, {"resolved", w.resolved}, {"access", "read"}, {"source", t.source},

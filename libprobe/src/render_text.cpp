@@ -24,11 +24,6 @@ std::string esc(std::string_view s) { return escape_for_terminal(s); }
 
 std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' '); }
 
-std::string errno_name(int e) {
-  const char* n = strerrorname_np(e);
-  return n ? n : std::to_string(e);
-}
-
 std::string ids_line(const IdSet& ids, const std::function<std::string(uint32_t)>& name, const char* what) {
   std::string s = std::string(what) + " " + std::to_string(ids.fs) + "(" + esc(name(ids.fs)) + ")";
   if (!(ids.real == ids.fs && ids.effective == ids.fs && ids.saved == ids.fs))

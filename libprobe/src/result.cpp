@@ -19,6 +19,11 @@ Error Error::with(std::string_view what) const {
   return e;
 }
 
+std::string errno_name(int code) {
+  const char* n = strerrorname_np(code);
+  return n ? n : std::to_string(code);
+}
+
 Error make_error(int code, std::string context) { return Error{code, std::move(context)}; }
 
 Error errno_error(std::string context) { return Error{errno, std::move(context)}; }

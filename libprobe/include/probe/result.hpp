@@ -23,6 +23,8 @@ struct Error {
 };
 
 Error make_error(int code, std::string context);
+// "EACCES" for EACCES; the number for one glibc does not name.
+std::string errno_name(int code);
 // Error from the current errno.
 Error errno_error(std::string context);
 
