@@ -1,9 +1,11 @@
 // probe::resolve_access over a small file system, subject and path decoded
 // from the fuzz bytes (every byte string decodes to something; see decode_*
 // below). It must terminate without crashing, and the Walk must keep the
-// promises access.hpp makes. FUZZ_RESOLVE_DUMP=1 prints the decoded case.
+// promises access.hpp makes. FUZZ_RESOLVE_DUMP=1 prints the decoded case
+// and its walk.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <map>
@@ -44,41 +46,47 @@ struct Case {
   probe::SystemFacts sys;
   std::map<std::string, probe::Inode> nodes;  // also what MapFs holds
   std::map<std::string, int> fails;
+  std::vector<std::string> dirs;  // the directories among nodes
   std::string path;
 };
 
-// One path as written: hdr bit 0 absolute, bit 1 trailing '/', bits 2-4
-// how many tokens; bits 5-7 == 7 raw bytes instead, == 6 too long a path.
+// One path as written. hdr bit 0: absolute; bits 5-7: 7 for up to 23 raw
+// bytes, 6 for "a/a/..." of PATH_MAX - 2 .. PATH_MAX + 1 bytes, else bits
+// 2-4 tokens joined by '/', with a trailing '/' when bit 1 is set.
 std::string decode_path(Bytes& in) {
   uint8_t hdr = in.byte();
   std::string p = hdr & 1 ? "/" : "";
-  if (hdr >> 5 == 6) {
-    while (p.size() < probe::kPathMax) p += "a/";
-    return p;
+  if (hdr >> 5 == 7) {
+    for (int n = in.byte() % 24; n > 0; --n) p += static_cast<char>(in.byte());
+  } else if (hdr >> 5 == 6) {
+    p.resize(probe::kPathMax - 2 + (hdr >> 1 & 3), 'a');
+    for (size_t i = 2; i < p.size(); i += 2) p[i - 1] = '/';
+  } else {
+    for (int n = hdr >> 2 & 7; n > 0; --n) p += in.pick(kTokens) + "/";
+    if (!(hdr & 2) && p.size() > 1) p.pop_back();
   }
-  for (int n = (hdr >> 5 == 7) ? in.byte() % 24 : 0; n > 0; --n) p += static_cast<char>(in.byte());
-  for (int n = (hdr >> 5 == 7) ? 0 : (hdr >> 2) & 7; n > 0; --n) p += in.pick(kTokens) + "/";
-  if (!(hdr & 2) && p.size() > 1 && p.back() == '/') p.pop_back();
   return p;
 }
 
 // A valid access ACL (posix_acl_valid()): named entries from bitmasks over
-// kIds, a mask when any is named; mode's rwx bits follow it like chmod.
+// kIds, a mask when any is named (or perms bit 6 asks for one); the mode's
+// rwx bits follow it as the kernel keeps them.
 probe::Acl decode_acl(Bytes& in, uint32_t& mode) {
   using probe::AclTag;
   probe::Acl acl;
-  uint8_t users = in.byte(), groups = in.byte(), perms = in.byte();
-  acl.entries.push_back({AclTag::UserObj, uint16_t(perms & 7)});
+  uint8_t users = in.byte() & 0x7F, groups = in.byte() & 0x7F, perms = in.byte();
+  auto perm = [&] { return static_cast<uint16_t>(in.byte() & 7); };
+  auto group_obj = static_cast<uint16_t>(perms >> 3 & 7);
+  acl.entries.push_back({AclTag::UserObj, static_cast<uint16_t>(perms & 7)});
   for (size_t k = 0; k < std::size(kIds); ++k)
-    if (users >> k & 1) acl.entries.push_back({AclTag::User, uint16_t(in.byte() & 7), kIds[k]});
-  acl.entries.push_back({AclTag::GroupObj, uint16_t(perms >> 3 & 7)});
+    if (users >> k & 1) acl.entries.push_back({AclTag::User, perm(), kIds[k]});
+  acl.entries.push_back({AclTag::GroupObj, group_obj});
   for (size_t k = 0; k < std::size(kIds); ++k)
-    if (groups >> k & 1) acl.entries.push_back({AclTag::Group, uint16_t(in.byte() & 7), kIds[k]});
-  bool named = (users | groups) & 0x7F;
-  if (named || perms & 0x40) acl.entries.push_back({AclTag::Mask, uint16_t(in.byte() & 7)});
-  acl.entries.push_back({AclTag::Other, uint16_t(in.byte() & 7)});
-  const probe::AclEntry* m = acl.mask();
-  uint32_t group = m ? m->perm : acl.entries[1 + std::popcount(uint8_t(users & 0x7F))].perm;
+    if (groups >> k & 1) acl.entries.push_back({AclTag::Group, perm(), kIds[k]});
+  if (users || groups || perms & 0x40) acl.entries.push_back({AclTag::Mask, perm()});
+  acl.entries.push_back({AclTag::Other, perm()});
+  // posix_acl_chmod() in reverse: the group bits show the mask if any.
+  uint32_t group = acl.mask() ? acl.mask()->perm : group_obj;
   mode = (mode & ~0777U) | uint32_t{acl.entries[0].perm} << 6 | group << 3 | acl.entries.back().perm;
   return acl;
 }
@@ -90,20 +98,20 @@ probe::Inode decode_inode(Bytes& in, uint32_t type) {
   inode.gid = in.pick(kIds);
   if (in.byte() & 1) inode.acl = decode_acl(in, inode.mode);
   if (inode.is_link()) inode.link_target = decode_path(in);
-  inode.ino = 2;
   return inode;
 }
 
 // The root directory, then up to 11 nodes each beneath a directory already
 // made, then up to 2 paths whose lookup fails with an errno.
 void decode_fs(Bytes& in, Case& c) {
-  std::vector<std::string> dirs = {"/"};
+  c.dirs = {"/"};
   c.nodes["/"] = decode_inode(in, S_IFDIR);
   for (int n = in.byte() % 12; n > 0; --n) {
-    std::string parent = dirs[in.byte() % dirs.size()];
+    std::string parent = c.dirs[in.byte() % c.dirs.size()];
     std::string abs = (parent == "/" ? "/" : parent + "/") + in.pick(kNames);
-    c.nodes[abs] = decode_inode(in, in.pick(kTypes));
-    if (c.nodes[abs].is_dir()) dirs.push_back(abs);
+    probe::Inode inode = decode_inode(in, in.pick(kTypes));
+    bool dir = inode.is_dir();
+    if (c.nodes.emplace(abs, std::move(inode)).second && dir) c.dirs.push_back(abs);  // first wins
   }
   for (int n = in.byte() % 3; n > 0; --n) {
     auto it = std::next(c.nodes.begin(), static_cast<long>(in.byte() % c.nodes.size()));
@@ -111,9 +119,9 @@ void decode_fs(Bytes& in, Case& c) {
   }
 }
 
-// flags: bits 0-1 DAC_OVERRIDE / DAC_READ_SEARCH effective, 2-3 permitted
-// only, bit 4 a user namespace mapping 100000.. as 0..65535, bit 5
-// fs.protected_symlinks.
+// flags: bits 0-1 DAC_OVERRIDE / DAC_READ_SEARCH effective, bits 2-3 only
+// permitted, bit 4 a user namespace mapping 100000.. as 0..65535, bit 5
+// fs.protected_symlinks. The cwd is one of the directories.
 void decode_subject(Bytes& in, Case& c) {
   probe::Subject& s = c.subject;
   s.uid.fs = in.pick(kIds);
@@ -122,13 +130,15 @@ void decode_subject(Bytes& in, Case& c) {
   uint8_t flags = in.byte();
   for (int k = 0; k < 2; ++k) {
     int cap = k == 0 ? probe::kCapDacOverride : probe::kCapDacReadSearch;
-    if (flags >> k & 1) s.caps.effective |= probe::cap_bit(cap);
-    if (flags >> k & 5) s.caps.permitted |= probe::cap_bit(cap);
+    bool effective = flags >> k & 1, permitted = flags >> (k + 2) & 1;
+    // The kernel keeps effective a subset of permitted.
+    if (effective) s.caps.effective |= probe::cap_bit(cap);
+    if (effective || permitted) s.caps.permitted |= probe::cap_bit(cap);
   }
   if (flags & 16) s.uid_map = s.gid_map = {probe::IdMapRange{0, 100000, 65536}};
   c.sys.protected_symlinks = flags & 32;
-  auto cwd = std::next(c.nodes.begin(), static_cast<long>(in.byte() % c.nodes.size()));
-  s.cwd = cwd->first;
+  // A cwd is a directory (resolve_access() takes that on trust).
+  s.cwd = c.dirs[in.byte() % c.dirs.size()];
 }
 
 Case decode(const uint8_t* data, size_t size) {
@@ -153,6 +163,13 @@ void dump(const Case& c) {
                  i.is_link() ? " -> " : "", i.link_target.c_str());
   for (const auto& [abs, err] : c.fails) std::fprintf(stderr, "fail %s errno=%d\n", abs.c_str(), err);
   std::fprintf(stderr, "path \"%s\" (%zu bytes)\n", c.path.substr(0, 200).c_str(), c.path.size());
+}
+
+void dump(const probe::Walk& w) {
+  for (const auto& st : w.steps)
+    std::fprintf(stderr, "  %s %s \"%s\": %s%s\n", probe::need_name(st.need), st.path.c_str(), st.via.c_str(),
+                 probe::step_result_name(st.result), st.primary ? " (primary)" : "");
+  std::fprintf(stderr, "verdict %s err=%d links=%d\n", probe::verdict_name(w.verdict), w.err, w.links_followed);
 }
 
 // "/" or "/a/b": no empty, "." or ".." component, no trailing '/'.
@@ -189,8 +206,12 @@ void check_err(const probe::Walk& w) {
     FUZZ_CHECK(err_of(st.result) == w.err);
   }
   FUZZ_CHECK(primaries == (w.err != 0 ? 1 : 0));
+  // reserve_stack(): the 41st link is ELOOP, and ends the walk.
+  bool loop = std::any_of(w.steps.begin(), w.steps.end(),
+                          [](const probe::Step& st) { return st.result == StepResult::Loop; });
   FUZZ_CHECK(w.links_followed >= 0 && w.links_followed <= probe::kMaxSymlinks + 1);
-  FUZZ_CHECK((w.err == ELOOP) == (w.links_followed == probe::kMaxSymlinks + 1));
+  FUZZ_CHECK(loop == (w.links_followed == probe::kMaxSymlinks + 1));
+  if (w.err == ELOOP) FUZZ_CHECK(loop);
 }
 
 void check_verdict(const probe::Walk& w) {
@@ -253,6 +274,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& [abs, inode] : c.nodes) fs.add(abs, inode);
   for (const auto& [abs, err] : c.fails) fs.fail(abs, err);
   probe::Walk w = probe::resolve_access(c.subject, fs, c.sys, c.path);
+  if (verbose) dump(w);
   check_err(w);
   check_verdict(w);
   check_steps(c, w);

@@ -16,6 +16,8 @@ TEST(Escape, ControlCharactersNeverPass) {
   EXPECT_EQ(escape_for_terminal("\xc2\x9b"), "\\xc2\\x9b");            // C1 CSI does not
   EXPECT_EQ(escape_for_terminal("\xff\xfe"), "\\xff\\xfe");            // invalid UTF-8
   EXPECT_EQ(escape_for_terminal("\xe2\x82"), "\\xe2\\x82");            // truncated
+  EXPECT_EQ(escape_for_terminal("\xff\x99\x99"), "\\xff\\x99\\x99");  // no such lead byte (found by fuzz_escape)
+  EXPECT_EQ(escape_for_terminal("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");
 }
 
 TEST(Discover, ConfigFlagsOnACommandLine) {
