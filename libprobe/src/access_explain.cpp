@@ -252,8 +252,9 @@ bool Resolver::follow(const Comp& c, const Inode& link, const std::string& abs, 
     return false;
   }
   auto body = split_path(link.link_target);
+  // A body of slashes only is a pure jump (pick_link(): all_done): nothing
+  // is looked up in the root, so "l/" opens it without searching it.
   if (!body.empty()) body.back().slash_after |= c.slash_after;
-  else if (c.slash_after || !last) body.push_back({".", c.slash_after});
   queue_.insert(queue_.begin(), body.begin(), body.end());
   // An absolute body restarts at the subject's root (nd_jump_root()).
   if (link.link_target[0] == '/') return enter("/");
@@ -300,6 +301,9 @@ void Resolver::open_last() {
   Step st{cur_, "", t, t.is_dir() ? Need::List : Need::Read};
   st.decision = check_permission(s_, t, kMayRead);
   if (!st.decision.allowed) fail(st, StepResult::Denied, EACCES);
+  // do_dentry_open(): a socket's file operations have no open (no_open()),
+  // so open(2) fails with ENXIO once the permission check has passed.
+  else if (S_ISSOCK(t.mode)) fail(st, StepResult::NoOpen, ENXIO);
   w_.target_not_regular = !t.is_reg() && !t.is_dir();
   w_.steps.push_back(std::move(st));
 }
@@ -316,6 +320,12 @@ void Resolver::run(std::string_view path) {
   queue_ = split_path(path);
   bool absolute = path[0] == '/';
   if (!enter(absolute || s_.cwd.empty() || s_.cwd[0] != '/' ? "/" : s_.cwd)) return;
+  if (!cur_inode_->is_dir()) {  // the cwd's path names something else now
+    Step st{cur_, "", *cur_inode_, Need::Search, StepResult::Unknown};
+    st.lookup_err = ENOTDIR;
+    w_.steps.push_back(std::move(st));
+    return;
+  }
   while (!queue_.empty() && !stopped()) {
     Comp c = std::move(queue_.front());
     queue_.pop_front();
@@ -351,7 +361,8 @@ Walk resolve_access(const Subject& s, const FsView& fs, const SystemFacts& sys, 
   if (!w.steps.empty() && w.steps.back().inode) w.resolved = w.steps.back().path;
   switch (w.err) {
     case 0: w.verdict = unknown ? Verdict::Unknown : Verdict::Allowed; break;
-    case EACCES: w.verdict = Verdict::Denied; break;
+    case EACCES:
+    case ENXIO: w.verdict = Verdict::Denied; break;
     default: w.verdict = Verdict::Missing; break;
   }
   return w;
@@ -396,6 +407,7 @@ const char* step_result_name(StepResult r) {
     case StepResult::NotDir: return "not a directory";
     case StepResult::Loop: return "too many links";
     case StepResult::NameTooLong: return "name too long";
+    case StepResult::NoOpen: return "cannot be opened";
     case StepResult::Unknown: return "unknown";
     case StepResult::NotReached: return "not reached";
   }

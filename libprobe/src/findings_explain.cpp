@@ -204,7 +204,10 @@ void target_findings(const Subject& s, const Names& n, const Target& t, std::vec
   const Walk& w = t.walk;
   if (w.steps.empty() || !w.steps.back().inode || w.verdict == Verdict::Missing) return;
   const Step& last = w.steps.back();
-  if (w.target_not_regular)
+  if (w.target_not_regular && w.err == ENXIO)
+    out.push_back(make_finding("DAC-004", w.path, w.resolved + " is a socket: open(2) fails with ENXIO",
+                               {{"point the program at the config file, not the socket", "connect(2) is for sockets"}}));
+  else if (w.target_not_regular)
     out.push_back(make_finding("DAC-004", w.path, w.resolved + " is a " + type_name(last.inode->mode) +
                                                       "; cfgprobe does not open it"));
   else if (last.need == Need::List)

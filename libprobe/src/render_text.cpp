@@ -1,6 +1,7 @@
 // render: the one-screen text report. Every name from the system passes
 // through escape_for_terminal().
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <sstream>
@@ -121,7 +122,10 @@ void finding_text(const Style& sty, const Finding& f, std::ostream& o) {
 void verdict_text(const Style& sty, const Walk& w, std::ostream& o) {
   switch (w.verdict) {
     case Verdict::Allowed: o << sty.green("allowed"); break;
-    case Verdict::Denied: o << sty.red("DENIED") << " by " << layer_name(w.denied_by); break;
+    case Verdict::Denied:
+      if (w.err == ENXIO) o << sty.red("CANNOT OPEN") << " (ENXIO: a socket)";
+      else o << sty.red("DENIED") << " by " << layer_name(w.denied_by);
+      break;
     case Verdict::Missing: o << sty.red("MISSING") << " (" << errno_name(w.err) << ")"; break;
     case Verdict::Unknown: o << sty.yellow("UNKNOWN"); break;
   }

@@ -148,8 +148,9 @@ int enter_namespaces(const Subject& s, const Handles& h) {
   if (h.user_ns && setns(h.user_ns.get(), CLONE_NEWUSER) != 0) return kUserNs;
   if (h.mnt_ns && setns(h.mnt_ns.get(), CLONE_NEWNS) != 0) return kMountNs;
   if (h.root && (fchdir(h.root.get()) != 0 || chroot(".") != 0)) return kRoot;
-  if (h.cwd ? fchdir(h.cwd.get()) != 0 : chdir("/") != 0) return kCwd;
-  (void)s;
+  // A live subject's cwd is its own fd; a what-if subject's is a path,
+  // beneath its root once chrooted.
+  if (h.cwd ? fchdir(h.cwd.get()) != 0 : chdir(s.cwd.empty() ? "/" : s.cwd.c_str()) != 0) return kCwd;
   return 0;
 }
 
@@ -169,7 +170,9 @@ Reply try_open(const std::string& path, int self_fd_dir) {
     r.err = errno;
     return r;
   }
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+  // Regular files, directories and sockets (whose open only fails, with
+  // ENXIO) are really opened; FIFOs and devices never are.
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) {
     UniqueFd f(::openat(self_fd_dir, std::to_string(p.get()).c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     r.err = f ? 0 : errno;
   } else {

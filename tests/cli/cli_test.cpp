@@ -1237,12 +1237,12 @@ TEST_F(Root, PathsFromStdin) {
   expect_usage_error(cfgprobe({"check", "--paths-from", "-"}, opt));
 }
 
-// ------------------------------------------------------------ known bugs
-// Each of these fails today; see the report that came with tests/cli.
+// ------------------------------------------------- regressions
+// Each of these once failed; they keep the fixes.
 
-// A socket can never be opened: open(2) fails with ENXIO (the catalog's own
-// DAC-004 text says so), yet cfgprobe calls it readable and exits 0.
-TEST_F(Hostile, DISABLED_SocketIsNotReadable) {
+// A socket can never be opened: open(2) fails with ENXIO, so it is not a
+// readable config (and --verify agrees, since sockets are really opened).
+TEST_F(Hostile, SocketIsNotReadable) {
   std::string sock = tree.path("app.sock");
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
@@ -1260,9 +1260,8 @@ TEST_F(Hostile, DISABLED_SocketIsNotReadable) {
 }
 
 // `cfgprobe check conf/app.conf` from the directory that holds it: a
-// relative path is resolved against "/" for a what-if subject, so it is
-// reported MISSING; it should be the caller's working directory.
-TEST_F(Root, DISABLED_CheckResolvesARelativePathAgainstTheCallersCwd) {
+// relative path means the caller's working directory, not "/".
+TEST_F(Root, CheckResolvesARelativePathAgainstTheCallersCwd) {
   tree.dir("conf", 0755);
   std::string conf = tree.file("conf/app.conf", "", 0644);
   RunOptions in_tree;
@@ -1273,10 +1272,9 @@ TEST_F(Root, DISABLED_CheckResolvesARelativePathAgainstTheCallersCwd) {
   EXPECT_EQ(j["targets"][0]["resolved"], conf);
 }
 
-// NS-001's fix for a relative config is "namei -l " + prefix + the path as
-// the process wrote it: "namei -l conf/nope.conf" (wrong from the
-// operator's cwd), or "namei -l /proc/PID/rootconf/nope.conf" for a
-// process in its own mount namespace. It should name the resolved path.
+// NS-001's fix names the resolved path ("namei -l /proc/PID/root/DIR/x"),
+// not the process's relative one, which means nothing from the operator's
+// cwd.
 TEST_F(Live, NamespaceFixNamesTheResolvedPathForARelativeConfig) {
   std::string sub = tree.dir("sub", 0755);
   tree.dir("mnt", 0755);
@@ -1299,8 +1297,7 @@ TEST_F(Live, NamespaceFixNamesTheResolvedPathForARelativeConfig) {
 }
 
 // DESIGN.md lists steps[] as {path, type, mode, uid, gid, need, result};
-// a step with no inode (a missing component) has type null but no mode,
-// uid or gid keys at all.
+// a step with no inode (a missing component) still has every key, null.
 TEST_F(Root, JsonStepsAlwaysCarryTheSchemaKeys) {
   auto j = parse_json(cfgprobe({"check", "--format", "json", tree.path("nope/app.conf")}));
   for (const auto& st : j["targets"][0]["steps"]) expect_step_shape(st);

@@ -191,6 +191,7 @@ int err_of(StepResult r) {
     case StepResult::NotDir: return ENOTDIR;
     case StepResult::Loop: return ELOOP;
     case StepResult::NameTooLong: return ENAMETOOLONG;
+    case StepResult::NoOpen: return ENXIO;
     default: return 0;
   }
 }
@@ -198,7 +199,7 @@ int err_of(StepResult r) {
 // The errno is the primary step's, and only a failure is primary.
 void check_err(const probe::Walk& w) {
   FUZZ_CHECK(w.err == 0 || w.err == EACCES || w.err == ENOENT || w.err == ENOTDIR || w.err == ELOOP ||
-             w.err == ENAMETOOLONG);
+             w.err == ENAMETOOLONG || w.err == ENXIO);
   int primaries = 0;
   for (const auto& st : w.steps) {
     if (!st.primary) continue;
@@ -223,9 +224,10 @@ void check_verdict(const probe::Walk& w) {
       FUZZ_CHECK(w.steps[i].lookup_err != 0 && w.steps[i].lookup_err != ENOENT);
     }
   auto expect = w.err == 0 ? (unknown ? probe::Verdict::Unknown : probe::Verdict::Allowed)
-                : w.err == EACCES ? probe::Verdict::Denied : probe::Verdict::Missing;
+                : w.err == EACCES || w.err == ENXIO ? probe::Verdict::Denied : probe::Verdict::Missing;
   FUZZ_CHECK(w.verdict == expect);
-  FUZZ_CHECK((w.verdict == probe::Verdict::Denied) == (w.denied_by != probe::Layer::None));
+  // A layer says no exactly for EACCES; a socket's ENXIO is no layer's.
+  FUZZ_CHECK((w.err == EACCES) == (w.denied_by != probe::Layer::None));
   if (w.verdict != probe::Verdict::Allowed) return;
   for (const auto& st : w.steps) FUZZ_CHECK(st.result == StepResult::Ok);
   const probe::Step& last = w.steps.back();

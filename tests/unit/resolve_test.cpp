@@ -115,6 +115,39 @@ TEST(Resolve, ProtectedSymlinksOnlyForTheTrailingLink) {
   EXPECT_EQ(resolve_access(root, fs, sys(true), "/tmp/l").err, EACCES);
 }
 
+TEST(Resolve, LinkOfSlashesOnlyJumpsWithoutSearchingTheRoot) {
+  // pick_link(): a body of slashes is all_done; nothing is looked up in the
+  // root, so "l/" opens it without search permission there (found by the
+  // differential test).
+  MapFs fs;
+  fs.add("/", dir(0704));
+  fs.add("/d", dir(0711));
+  fs.add("/d/l", link("/"));
+  Subject s = user(1000, 1000);
+  s.cwd = "/d";
+  EXPECT_EQ(resolve_access(s, fs, sys(), "l/").err, 0);
+}
+
+TEST(Resolve, CwdThatIsNoLongerADirectoryIsUnknown) {
+  MapFs fs;
+  fs.add("/", dir(0755));
+  fs.add("/a", link("/"));
+  Subject s = user(1000, 1000);
+  s.cwd = "/a";
+  Walk w = resolve_access(s, fs, sys(), ".");
+  EXPECT_EQ(w.verdict, Verdict::Unknown);
+}
+
+TEST(Resolve, SocketPassesThePermissionCheckThenCannotBeOpened) {
+  MapFs fs = etc_tree(dir(0755), Inode{S_IFSOCK | 0777});
+  Walk w = resolve_access(user(1, 1), fs, sys(), "/etc/app/config.yaml");
+  EXPECT_EQ(w.err, ENXIO);
+  EXPECT_EQ(w.verdict, Verdict::Denied);
+  EXPECT_EQ(w.denied_by, Layer::None);
+  MapFs closed = etc_tree(dir(0755), Inode{S_IFSOCK | 0700});
+  EXPECT_EQ(resolve_access(user(1, 1), closed, sys(), "/etc/app/config.yaml").err, EACCES);
+}
+
 TEST(Resolve, InspectorsOwnLookupFailureIsUnknownNotMissing) {
   MapFs fs = etc_tree(dir(0755), file(0644));
   fs.fail("/etc/app/config.yaml", EACCES);

@@ -54,6 +54,7 @@ enum class StepResult {
   NotDir,       // ENOTDIR
   Loop,         // ELOOP
   NameTooLong,  // ENAMETOOLONG
+  NoOpen,       // ENXIO: a socket has no open()
   Unknown,      // the inspector could not look
   NotReached,   // after a failure that stops the walk
 };
