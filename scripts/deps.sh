@@ -5,5 +5,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev \
-  libcap-ng-dev libacl1-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev \
+  libcap-ng-dev libacl1-dev libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev \
   acl attr util-linux procps >/dev/null

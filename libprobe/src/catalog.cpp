@@ -163,6 +163,9 @@ constexpr CatalogEntry kCatalog[] = {
      "CAP_SETGID, CAP_SYS_ADMIN and CAP_SYS_CHROOT.",
      "Run with sudo.",
      "None."},
+// Each probe keeps its entries beside its code, in the same form.
+#include "catalog_exe.inc"
+#include "catalog_seccomp.inc"
 };
 
 }  // namespace

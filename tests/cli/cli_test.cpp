@@ -591,11 +591,17 @@ TEST_F(Usage, ExplainUnknownIdIs2) {
   expect_usage_error(cfgprobe({"explain"}));
 }
 
-// The IDs kCatalog holds, read from libprobe/src/catalog.cpp.
+// The IDs kCatalog holds, read from libprobe/src/catalog.cpp and the
+// per-probe catalog_*.inc files it includes.
 std::set<std::string> catalog_ids_from_source() {
-  std::ifstream in(source_root() + "/libprobe/src/catalog.cpp");
   std::stringstream ss;
-  ss << in.rdbuf();
+  for (const auto& f : std::filesystem::directory_iterator(source_root() + "/libprobe/src")) {
+    std::string name = f.path().filename();
+    if (name == "catalog.cpp" || (name.starts_with("catalog_") && name.ends_with(".inc"))) {
+      std::ifstream in(f.path());
+      ss << in.rdbuf();
+    }
+  }
   std::string text = ss.str();
   std::set<std::string> ids;
   std::regex entry(R"(\{\s*"([A-Z]+-[0-9]{3})\",\s*Severity::)");
