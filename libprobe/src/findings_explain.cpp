@@ -297,8 +297,17 @@ std::vector<Finding> explain_subject(const Subject& s) {
   return out;
 }
 
+std::vector<Finding> explain_process(const Subject& s, const ProcessProbes& p) {
+  std::vector<Finding> out;
+  if (p.exe) out = explain_exe(s, *p.exe);
+  for (auto& f : out) f.target = -1;
+  return out;
+}
+
 void explain_report(Report& r) {
   r.findings = explain_subject(r.subject);
+  auto process = explain_process(r.subject, r.process);
+  r.findings.insert(r.findings.end(), process.begin(), process.end());
   for (size_t i = 0; i < r.targets.size(); ++i) {
     auto f = explain_target(r.subject, r.names, r.targets[i], static_cast<int>(i));
     r.findings.insert(r.findings.end(), f.begin(), f.end());

@@ -24,7 +24,7 @@ Session::Session(const Subject& s, const LiveSubject* live, const ProbeOptions& 
 }
 
 Result<std::unique_ptr<Session>> Session::start(const Subject& s, const LiveSubject* live, const ProbeOptions& opt) {
-  auto fs = live ? RealFs::open_at(live->proc_dir.get(), "root") : RealFs::open(s.root_handle);
+  auto fs = live ? RealFs::open_at(live->proc_dir.get(), live->root_name) : RealFs::open(s.root_handle);
   if (!fs) return fs.error();
   return std::unique_ptr<Session>(new Session(s, live, opt, std::move(*fs)));
 }
@@ -55,6 +55,14 @@ Result<void> Session::still_same() const {
   return live_->still_same();
 }
 
+ProcessProbes probe_process(Session& session, const LiveSubject* live) {
+  ProcessProbes p;
+  if (live == nullptr) return p;
+  p.exe = gather_exe(*live);
+  gather_exe_dir(session, *p.exe);
+  return p;
+}
+
 Result<size_t> probe_each(Session& session, const std::vector<TargetRequest>& targets, const TargetSink& sink) {
   size_t bad = 0;
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -72,7 +80,10 @@ Result<Report> probe_access(const Subject& s, const std::vector<TargetRequest>& 
   if (!session) return session.error();
   Report r;
   r.subject = s;
+  r.process = probe_process(**session, live);
   r.findings = explain_subject(s);
+  auto process_findings = explain_process(s, r.process);
+  r.findings.insert(r.findings.end(), process_findings.begin(), process_findings.end());
   auto done = probe_each(**session, targets, [&](const Target& t, const std::vector<Finding>& f, int) {
     r.targets.push_back(t);
     r.findings.insert(r.findings.end(), f.begin(), f.end());

@@ -5,6 +5,7 @@
 
 #include "probe/caps.hpp"
 #include "probe/fs.hpp"
+#include "exe_json.hpp"
 #include "probe/render.hpp"
 
 namespace probe {
@@ -93,6 +94,7 @@ std::string render_json(const Report& r) {
   json j;
   j["schema"] = "cfgprobe/1";
   j["subject"] = subject_json(r.subject);
+  if (r.process.exe) j["subject"]["exe_probe"] = exe_to_json(*r.process.exe);
   j["targets"] = json::array();
   for (const auto& t : r.targets) j["targets"].push_back(target_json(r, t));
   j["findings"] = json::array();

@@ -58,6 +58,8 @@ void subject_text(const Subject& s, const Names& n, std::ostream& o) {
     if (s.seccomp == SeccompMode::Filter) o << " (" << s.seccomp_filters << ")";
     o << "\n  userns   " << (s.own_user_ns ? "own: uid " + map_text(s.uid_map) + "; gid " + map_text(s.gid_map) : "host user namespace");
   }
+  // Until the LSM probes land, say so rather than imply "allowed" there.
+  o << "\n  lsm      not modelled yet (SELinux, AppArmor, Landlock): --verify shows the kernel's answer";
   o << "\n  root     " << esc(s.root);
   if (s.kind != SubjectKind::Synthetic) o << (s.own_mount_ns ? "  (own mount namespace)" : "  (host mount namespace)");
   if (s.cwd != "/" && s.kind != SubjectKind::Synthetic) o << "   cwd " << esc(s.cwd);
@@ -133,11 +135,13 @@ void verdict_text(const Style& sty, const Walk& w, std::ostream& o) {
 
 }  // namespace
 
-std::string render_text_subject(const Subject& s, const Names& n, const std::vector<std::string>& notes,
-                                const std::vector<Finding>& subject_findings, const RenderOptions& opt) {
+std::string render_text_subject(const Subject& s, const Names& n, const ProcessProbes& p,
+                                const std::vector<std::string>& notes, const std::vector<Finding>& subject_findings,
+                                const RenderOptions& opt) {
   Style sty{opt.color};
   std::ostringstream o;
   subject_text(s, n, o);
+  if (p.exe) o << render_text_exe(*p.exe, opt.color);
   for (const auto& note : notes) o << "  note     " << esc(note) << "\n";
   for (const auto& f : subject_findings) finding_text(sty, f, o);
   return o.str();
@@ -177,7 +181,7 @@ std::string render_text(const Report& r, const RenderOptions& opt) {
   std::vector<Finding> subject_findings;
   for (const auto& f : r.findings)
     if (f.target < 0) subject_findings.push_back(f);
-  std::string out = render_text_subject(r.subject, r.names, r.notes, subject_findings, opt);
+  std::string out = render_text_subject(r.subject, r.names, r.process, r.notes, subject_findings, opt);
   size_t bad = 0;
   bool compact = r.targets.size() > 3;
   for (size_t i = 0; i < r.targets.size(); ++i) {

@@ -1,4 +1,5 @@
 // gather for subjects: the only code here that reads /proc or NSS.
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <charconv>
 #include <csignal>
 
@@ -86,10 +88,12 @@ Result<void> read_proc(int proc_dir, Subject& s) {
 
 // root and cwd need ptrace-read access (PTRACE_MODE_READ_FSCREDS): the
 // call that fails first for another user's process without privilege.
-Result<void> read_root_cwd(int proc_dir, Subject& s) {
-  auto root = sysio::readlink_at(proc_dir, "root");
+// base: "" for the process, "task/TID/" when its main thread has exited
+// (the leader's own links are gone then; a live thread's still work).
+Result<void> read_root_cwd(int proc_dir, const std::string& base, Subject& s) {
+  auto root = sysio::readlink_at(proc_dir, base + "root");
   if (!root) return root.error();
-  auto cwd = sysio::readlink_at(proc_dir, "cwd");
+  auto cwd = sysio::readlink_at(proc_dir, base + "cwd");
   if (!cwd) return cwd.error();
   s.root = *root;
   s.cwd = *cwd;
@@ -98,9 +102,31 @@ Result<void> read_root_cwd(int proc_dir, Subject& s) {
   else if (s.root != "/" && s.cwd == s.root) s.cwd = "/";
   s.own_user_ns = other_ns(proc_dir, "user");
   s.own_mount_ns = other_ns(proc_dir, "mnt");
-  auto exe = sysio::readlink_at(proc_dir, "exe");
+  auto exe = sysio::readlink_at(proc_dir, base + "exe");
   if (exe) s.exe = *exe;
   return {};
+}
+
+// A thread of the process that has not exited, other than the leader; 0
+// when there is none. A leader in state Z with live threads is a process
+// whose main thread called pthread_exit(): alive (fs/proc/base.c).
+int live_thread(int proc_dir, int pid) {
+  UniqueFd task(::openat(proc_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* d = task ? ::fdopendir(task.release()) : nullptr;
+  if (d == nullptr) return 0;
+  int found = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    int tid = std::atoi(e->d_name);
+    if (tid <= 0 || tid == pid) continue;
+    auto st = sysio::read_at(proc_dir, "task/" + std::to_string(tid) + "/stat");
+    auto parsed = st ? parse_stat(*st) : Result<StatFields>(make_error(ESRCH, ""));
+    if (parsed && parsed->state != 'Z' && parsed->state != 'X') {
+      found = tid;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
 }
 
 Error explain_privilege(const Error& e, int pid) {
@@ -116,7 +142,9 @@ Result<void> LiveSubject::still_same() const {
   if (syscall(SYS_pidfd_send_signal, pidfd.get(), 0, nullptr, 0) != 0)
     return make_error(ESRCH, "process " + std::to_string(*subject.pid) + " exited during the probe");
   auto st = read_stat(proc_dir.get());
-  if (!st || st->start_time != subject.start_time || st->state == 'Z')
+  bool gone = !st || st->start_time != subject.start_time ||
+              (st->state == 'Z' && live_thread(proc_dir.get(), *subject.pid) == 0);
+  if (gone)
     return make_error(ESRCH, "process " + std::to_string(*subject.pid) + " exited during the probe");
   return {};
 }
@@ -134,12 +162,15 @@ Result<LiveSubject> gather_subject(int pid) {
   live.proc_dir = std::move(*dir);
   auto st = read_stat(live.proc_dir.get());
   if (!st) return st.error().with(ctx);
-  if (st->state == 'Z') return make_error(ESRCH, ctx + " has exited (zombie)");
+  int thread = st->state == 'Z' ? live_thread(live.proc_dir.get(), pid) : 0;
+  if (st->state == 'Z' && thread == 0) return make_error(ESRCH, ctx + " has exited (zombie)");
+  std::string base = thread ? "task/" + std::to_string(thread) + "/" : "";
   s.start_time = st->start_time;
   s.comm = st->comm;
   if (auto r = read_proc(live.proc_dir.get(), s); !r) return r.error().with(ctx);
-  if (auto r = read_root_cwd(live.proc_dir.get(), s); !r) return explain_privilege(r.error(), pid);
-  s.root_handle = "/proc/" + std::to_string(pid) + "/root";
+  if (auto r = read_root_cwd(live.proc_dir.get(), base, s); !r) return explain_privilege(r.error(), pid);
+  s.root_handle = "/proc/" + std::to_string(pid) + "/" + base + "root";
+  live.root_name = base + "root";
   s.user_name = user_name_of(s.uid.fs);
   // Everything above must describe one process: check it is still the same.
   if (auto r = live.still_same(); !r) return r.error();

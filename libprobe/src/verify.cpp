@@ -58,12 +58,14 @@ Result<Handles> open_handles(const Subject& s) {
     }
     return h;
   }
-  std::string proc = "/proc/" + std::to_string(*s.pid);
-  if (s.own_user_ns) h.user_ns = UniqueFd(::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
-  if (s.own_mount_ns) h.mnt_ns = UniqueFd(::open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
-  if ((s.own_user_ns && !h.user_ns) || (s.own_mount_ns && !h.mnt_ns)) return errno_error("opening " + proc + "/ns");
-  auto root = sysio::open_dir_path(AT_FDCWD, proc + "/root");
-  auto cwd = sysio::open_dir_path(AT_FDCWD, proc + "/cwd");
+  // root_handle is /proc/PID/root, or /proc/PID/task/TID/root when the
+  // main thread has exited: its siblings hold the namespaces then.
+  std::string proc = s.root_handle.substr(0, s.root_handle.size() - 4);
+  if (s.own_user_ns) h.user_ns = UniqueFd(::open((proc + "ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+  if (s.own_mount_ns) h.mnt_ns = UniqueFd(::open((proc + "ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+  if ((s.own_user_ns && !h.user_ns) || (s.own_mount_ns && !h.mnt_ns)) return errno_error("opening " + proc + "ns");
+  auto root = sysio::open_dir_path(AT_FDCWD, proc + "root");
+  auto cwd = sysio::open_dir_path(AT_FDCWD, proc + "cwd");
   if (!root) return root.error();
   if (!cwd) return cwd.error();
   h.root = std::move(*root);

@@ -3,9 +3,11 @@
 #include <cap-ng.h>
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +180,37 @@ TEST(GatherSubject, ExitMidProbeStopsBeforeAnyTargetIsHandedOut) {
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, ESRCH);
   EXPECT_EQ(handed_out, 0);
+}
+
+void* sleep_forever(void*) {
+  for (;;) pause();
+  return nullptr;
+}
+
+TEST(GatherSubject, MainThreadExitedIsStillALiveProcess) {
+  // The leader shows state Z and its own links are gone, but the process
+  // lives on in its other thread: gather through that thread.
+  Child child([](int ready) {
+    pthread_t t;
+    if (pthread_create(&t, nullptr, sleep_forever, nullptr) != 0) _exit(1);
+    signal_ready(ready);
+    // exit(2) of this thread only; pthread_exit() would unwind into gtest.
+    syscall(SYS_exit, 0);
+  });
+  ASSERT_TRUE(child.ready());
+  std::string stat;
+  for (int i = 0; i < 200; ++i) {  // until the leader has exited
+    std::ifstream f("/proc/" + std::to_string(child.pid()) + "/stat");
+    std::getline(f, stat);
+    if (stat.find(") Z ") != std::string::npos) break;
+    usleep(5000);
+  }
+  ASSERT_NE(stat.find(") Z "), std::string::npos) << stat;
+  auto live = gather_subject(child.pid());
+  ASSERT_TRUE(live) << live.error().message();
+  EXPECT_NE(live->root_name, "root");
+  EXPECT_EQ(live->subject.root, "/");
+  EXPECT_TRUE(live->still_same());
 }
 
 TEST(GatherSubject, ZombieAndMissingProcess) {

@@ -35,9 +35,14 @@ int run_targets(const probe::Subject& s, const probe::LiveSubject* live,
   probe::RenderOptions ro{isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr};
   auto session = probe::Session::start(s, live, opt);
   if (!session) return subject_error(session.error(), rerun);
+  auto process = probe::probe_process(**session, live);
   auto subject_findings = probe::explain_subject(s);
-  std::cout << probe::render_text_subject(s, (*session)->names(), notes, subject_findings, ro);
-  bool error_finding = false, compact = targets.size() > 3;
+  auto process_findings = probe::explain_process(s, process);
+  subject_findings.insert(subject_findings.end(), process_findings.begin(), process_findings.end());
+  bool error_finding = false;
+  for (const auto& x : subject_findings) error_finding = error_finding || x.severity == probe::Severity::Error;
+  std::cout << probe::render_text_subject(s, (*session)->names(), process, notes, subject_findings, ro);
+  bool compact = targets.size() > 3;
   auto bad = probe::probe_each(**session, targets, [&](const probe::Target& t, const std::vector<probe::Finding>& f, int) {
     for (const auto& x : f) error_finding = error_finding || x.severity == probe::Severity::Error;
     std::cout << probe::render_text_target(s, (*session)->names(), t, f, ro, compact);

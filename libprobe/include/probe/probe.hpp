@@ -48,6 +48,10 @@ class Session {
   Names names_;
 };
 
+// gather the process probes (exe, and the config dir next to it) for a
+// live subject; nothing for a synthetic one.
+ProcessProbes probe_process(Session& session, const LiveSubject* live);
+
 // Called once per target, in order, with its findings (explained already).
 using TargetSink = std::function<void(const Target&, const std::vector<Finding>&, int index)>;
 

@@ -18,8 +18,9 @@ std::string render_text(const Report& r, const RenderOptions& opt);
 // The same in pieces, for streaming many targets: the subject block, one
 // block per target (a clean allowed target is one line when compact), the
 // closing count.
-std::string render_text_subject(const Subject& s, const Names& n, const std::vector<std::string>& notes,
-                                const std::vector<Finding>& subject_findings, const RenderOptions& opt);
+std::string render_text_subject(const Subject& s, const Names& n, const ProcessProbes& p,
+                                const std::vector<std::string>& notes, const std::vector<Finding>& subject_findings,
+                                const RenderOptions& opt);
 std::string render_text_target(const Subject& s, const Names& n, const Target& t,
                                const std::vector<Finding>& findings, const RenderOptions& opt, bool compact);
 std::string render_text_summary(size_t not_readable, size_t total);

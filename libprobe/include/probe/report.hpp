@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "probe/access.hpp"
+#include "probe/exe.hpp"
 #include "probe/finding.hpp"
 #include "probe/subject.hpp"
 
@@ -39,8 +40,17 @@ struct Target {
   std::optional<bool> exists_on_host;  // for a missing path in another root
 };
 
+// The probes about a live process itself, beside its targets.
+struct ProcessProbes {
+  std::optional<ExeFacts> exe;
+};
+
+// explain: findings about the process (target -1).
+std::vector<Finding> explain_process(const Subject& s, const ProcessProbes& p);
+
 struct Report {
   Subject subject;
+  ProcessProbes process;
   Names names;
   std::vector<Target> targets;
   std::vector<Finding> findings;

@@ -83,6 +83,9 @@ struct SyntheticSpec {
 struct LiveSubject {
   Subject subject;
   UniqueFd pidfd, proc_dir;
+  // The root beneath proc_dir: "root", or "task/TID/root" when the main
+  // thread has exited and only another thread's links remain.
+  std::string root_name = "root";
   // ESRCH when the process exited or the pid now names another process.
   Result<void> still_same() const;
 };
