@@ -139,7 +139,8 @@ void argv0_findings(const ExeFacts& f, std::vector<Finding>& out) {
                                "argv[0] is \"" + a + "\", not an absolute path: a lookup relative to argv[0] depends on "
                                "$PATH and the working directory, unlike one relative to /proc/self/exe (" + *path + ")",
                                {{"start the program by its absolute path (" + *path + ")", "ExecStart= needs one anyway"}}));
-  if (base_name(a) != base_name(*path) || (a[0] == '/' && a != *path))
+  bool same_inode = f.argv0_target && f.running && *f.argv0_target == *f.running;
+  if (!same_inode && (base_name(a) != base_name(*path) || (a[0] == '/' && a != *path)))
     out.push_back(make_finding("EXE-007", a,
                                "argv[0] is \"" + a + "\" but the kernel runs " + *path +
                                    " (a symlink, a multi-call binary, or a caller that set argv[0]): lookups next to "

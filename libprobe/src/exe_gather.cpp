@@ -32,7 +32,7 @@ void stat_into(int dirfd, const std::string& name, int flags, std::optional<File
 // The path beneath the subject's root, never leaving it (openat2(2)
 // RESOLVE_IN_ROOT). O_PATH: nothing is opened for reading, so a FIFO or a
 // device at the path has no effect.
-void stat_in_root(int root_fd, const std::string& path, ExeFacts& f) {
+void stat_in_root(int root_fd, const std::string& path, std::optional<FileId>& id, int& err) {
   struct open_how how{};
   how.flags = O_PATH | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -41,13 +41,13 @@ void stat_in_root(int root_fd, const std::string& path, ExeFacts& f) {
     // Before Linux 5.6: the path is d_path's canonical form (no "..", no
     // links), so a lookup that follows no link cannot leave the root.
     std::string rel = path.substr(path.find_first_not_of('/'));
-    return stat_into(root_fd, rel, AT_SYMLINK_NOFOLLOW, f.in_root, f.in_root_err);
+    return stat_into(root_fd, rel, AT_SYMLINK_NOFOLLOW, id, err);
   }
   if (!fd) {
-    f.in_root_err = errno;
+    err = errno;
     return;
   }
-  stat_into(fd.get(), "", AT_EMPTY_PATH, f.in_root, f.in_root_err);
+  stat_into(fd.get(), "", AT_EMPTY_PATH, id, err);
 }
 
 // "Threads:\t3" from /proc/PID/status.
@@ -141,7 +141,12 @@ void locate(int base, ExeFacts& f) {
   if (!path) return;
   UniqueFd root(::openat(base, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) f.in_root_err = errno;
-  else stat_in_root(root.get(), *path, f);
+  else stat_in_root(root.get(), *path, f.in_root, f.in_root_err);
+  // An absolute argv[0] that leads (through links: /bin/sh -> dash) to
+  // the running inode is the same program, not a different one.
+  int argv0_err = 0;
+  if (root && f.argv0 && !f.argv0->empty() && (*f.argv0)[0] == '/')
+    stat_in_root(root.get(), *f.argv0, f.argv0_target, argv0_err);
   std::string seen = f.via_thread ? f.via_thread_link : f.link;
   seen = seen.substr(0, seen.size() - (seen.ends_with(" (deleted)") ? 10 : 0));
   stat_into(AT_FDCWD, seen, AT_SYMLINK_NOFOLLOW, f.on_host, f.on_host_err);

@@ -300,6 +300,10 @@ std::vector<Finding> explain_subject(const Subject& s) {
 std::vector<Finding> explain_process(const Subject& s, const ProcessProbes& p) {
   std::vector<Finding> out;
   if (p.exe) out = explain_exe(s, *p.exe);
+  if (p.seccomp) {
+    auto sc = explain_seccomp(s, *p.seccomp);
+    out.insert(out.end(), sc.begin(), sc.end());
+  }
   for (auto& f : out) f.target = -1;
   return out;
 }

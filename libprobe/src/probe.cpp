@@ -60,6 +60,7 @@ ProcessProbes probe_process(Session& session, const LiveSubject* live) {
   if (live == nullptr) return p;
   p.exe = gather_exe(*live);
   gather_exe_dir(session, *p.exe);
+  p.seccomp = gather_seccomp(*live);
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include "probe/caps.hpp"
 #include "probe/fs.hpp"
 #include "exe_json.hpp"
+#include "seccomp_json.hpp"
 #include "probe/render.hpp"
 
 namespace probe {
@@ -95,6 +96,7 @@ std::string render_json(const Report& r) {
   j["schema"] = "cfgprobe/1";
   j["subject"] = subject_json(r.subject);
   if (r.process.exe) j["subject"]["exe_probe"] = exe_to_json(*r.process.exe);
+  if (r.process.seccomp) j["subject"]["seccomp_probe"] = seccomp_to_json(*r.process.seccomp);
   j["targets"] = json::array();
   for (const auto& t : r.targets) j["targets"].push_back(target_json(r, t));
   j["findings"] = json::array();

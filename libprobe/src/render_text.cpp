@@ -53,9 +53,6 @@ void subject_text(const Subject& s, const Names& n, std::ostream& o) {
     << "   bounding: " << describe_caps(s.caps.bounding) << "   ambient: " << describe_caps(s.caps.ambient);
   if (s.no_new_privs) o << "   NoNewPrivs: " << (*s.no_new_privs ? "yes" : "no");
   if (s.kind != SubjectKind::Synthetic) {
-    const char* mode = s.seccomp == SeccompMode::Filter ? "filter" : s.seccomp == SeccompMode::Strict ? "strict" : "disabled";
-    o << "\n  seccomp  " << mode;
-    if (s.seccomp == SeccompMode::Filter) o << " (" << s.seccomp_filters << ")";
     o << "\n  userns   " << (s.own_user_ns ? "own: uid " + map_text(s.uid_map) + "; gid " + map_text(s.gid_map) : "host user namespace");
   }
   // Until the LSM probes land, say so rather than imply "allowed" there.
@@ -142,6 +139,7 @@ std::string render_text_subject(const Subject& s, const Names& n, const ProcessP
   std::ostringstream o;
   subject_text(s, n, o);
   if (p.exe) o << render_text_exe(*p.exe, opt.color);
+  if (p.seccomp) o << render_text_seccomp(*p.seccomp, opt.color);
   for (const auto& note : notes) o << "  note     " << esc(note) << "\n";
   for (const auto& f : subject_findings) finding_text(sty, f, o);
   return o.str();

@@ -61,6 +61,8 @@ struct ExeFacts {
   std::string root = "/";       // subject's root as the inspector sees it
   bool own_mount_ns = false;
   std::optional<std::string> argv0;  // none: empty cmdline
+  // The inode an absolute argv[0] leads to beneath the subject's root.
+  std::optional<FileId> argv0_target;
   // For a ptrace-read denial: who asks and who is asked (/proc/PID/status
   // is readable by anyone; /proc/self/status for the inspector).
   IdSet subject_uid, subject_gid;

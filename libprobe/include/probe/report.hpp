@@ -9,6 +9,7 @@
 
 #include "probe/access.hpp"
 #include "probe/exe.hpp"
+#include "probe/seccomp.hpp"
 #include "probe/finding.hpp"
 #include "probe/subject.hpp"
 
@@ -43,6 +44,7 @@ struct Target {
 // The probes about a live process itself, beside its targets.
 struct ProcessProbes {
   std::optional<ExeFacts> exe;
+  std::optional<SeccompFacts> seccomp;
 };
 
 // explain: findings about the process (target -1).

@@ -204,6 +204,11 @@ TEST(ExeExplain, Argv0RelativeAndDifferent) {
   EXPECT_EQ(ids(explain_exe(user(0, 0), f)), (std::vector<std::string>{"EXE-006", "EXE-007"}));
   f.argv0 = "/usr/local/bin/app";  // same name, another place (a symlink)
   EXPECT_EQ(ids(explain_exe(user(0, 0), f)), std::vector<std::string>{"EXE-007"});
+  // ... that leads to the running inode (/bin/sh -> dash): the same program.
+  f.argv0_target = f.running;
+  EXPECT_TRUE(explain_exe(user(0, 0), f).empty());
+  f.argv0_target = FileId{1, 2};
+  EXPECT_EQ(ids(explain_exe(user(0, 0), f)), std::vector<std::string>{"EXE-007"});
   f.argv0 = "";
   EXPECT_TRUE(explain_exe(user(0, 0), f).empty());
 }
