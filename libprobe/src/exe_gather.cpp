@@ -50,23 +50,12 @@ void stat_in_root(int root_fd, const std::string& path, std::optional<FileId>& i
   stat_into(fd.get(), "", AT_EMPTY_PATH, id, err);
 }
 
-// "Threads:\t3" from /proc/PID/status.
-int threads_of(std::string_view status) {
-  size_t pos = status.find("\nThreads:");
-  if (pos == std::string_view::npos) return 0;
-  std::string_view v = status.substr(pos + 9);
-  v.remove_prefix(std::min(v.find_first_not_of(" \t"), v.size()));
-  int n = 0;
-  std::from_chars(v.data(), v.data() + v.size(), n);
-  return n;
-}
-
 // status, stat and cmdline: readable by anyone, even without ptrace access.
 void read_proc_files(int proc_dir, ExeFacts& f) {
   auto text = sysio::read_at(proc_dir, "status");
   if (!text) return;
-  f.threads = threads_of(*text);
   if (auto st = parse_status(*text)) {
+    f.threads = st->threads;
     f.subject_uid = st->uid;
     f.subject_gid = st->gid;
     f.subject_permitted = st->caps.permitted;
@@ -117,12 +106,6 @@ int live_thread(int proc_dir, int pid) {
   return found;
 }
 
-bool other_mount_ns(int base) {
-  struct stat a{}, b{};
-  if (::fstatat(base, "ns/mnt", &a, 0) != 0 || ::stat("/proc/self/ns/mnt", &b) != 0) return false;
-  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
 // exe and root through base: /proc/PID, or /proc/PID/task/TID.
 void read_links(int base, ExeFacts& f, std::string& link, int& err) {
   auto l = sysio::readlink_at(base, "exe");
@@ -133,7 +116,7 @@ void read_links(int base, ExeFacts& f, std::string& link, int& err) {
   link = *l;
   stat_into(base, "exe", 0, f.running, f.running_err);
   if (auto r = sysio::readlink_at(base, "root")) f.root = *r;
-  f.own_mount_ns = other_mount_ns(base);
+  f.own_mount_ns = sysio::other_namespace(base, "mnt");
 }
 
 void locate(int base, ExeFacts& f) {

@@ -90,6 +90,8 @@ Result<void> apply_status_line(std::string_view key, std::string_view v, StatusF
     int n = 0;
     if (!to_num(v, n) || n < 0 || n > 2) return bad("Seccomp", v);
     out.seccomp = n == 0 ? SeccompMode::Disabled : n == 1 ? SeccompMode::Strict : SeccompMode::Filter;
+  } else if (key == "Threads") {
+    if (!to_num(v, out.threads) || out.threads < 0) return bad("Threads", v);
   } else if (key == "Seccomp_filters") {
     if (!to_num(v, out.seccomp_filters) || out.seccomp_filters < 0) return bad("Seccomp_filters", v);
   }

@@ -27,15 +27,6 @@ Result<StatFields> read_stat(int proc_dir) {
   return parse_stat(*text);
 }
 
-// Same namespace as the inspector? Compares the ns inode numbers.
-bool other_ns(int proc_dir, const char* ns) {
-  struct stat a{}, b{};
-  std::string name = std::string("ns/") + ns;
-  if (::fstatat(proc_dir, name.c_str(), &a, 0) != 0) return false;
-  if (::stat(("/proc/self/" + name).c_str(), &b) != 0) return false;
-  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
-}
-
 // "0::/system.slice/myapp.service" -> "myapp.service".
 std::optional<std::string> unit_from_cgroup(std::string_view text) {
   size_t pos = text.find("0::");
@@ -100,8 +91,8 @@ Result<void> read_root_cwd(int proc_dir, const std::string& base, Subject& s) {
   // The cwd relative to the subject's root, when its root is a subtree.
   if (s.root != "/" && s.cwd.starts_with(s.root + "/")) s.cwd = s.cwd.substr(s.root.size());
   else if (s.root != "/" && s.cwd == s.root) s.cwd = "/";
-  s.own_user_ns = other_ns(proc_dir, "user");
-  s.own_mount_ns = other_ns(proc_dir, "mnt");
+  s.own_user_ns = sysio::other_namespace(proc_dir, "user");
+  s.own_mount_ns = sysio::other_namespace(proc_dir, "mnt");
   auto exe = sysio::readlink_at(proc_dir, base + "exe");
   if (exe) s.exe = *exe;
   return {};

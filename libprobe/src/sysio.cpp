@@ -1,6 +1,7 @@
 #include "sysio.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,6 +36,14 @@ Result<UniqueFd> open_dir_path(int dirfd, const std::string& name) {
   UniqueFd fd(::openat(dirfd, name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return errno_error("open " + name);
   return fd;
+}
+
+bool other_namespace(int dir, const char* ns) {
+  struct stat a{}, b{};
+  std::string name = std::string("ns/") + ns;
+  if (::fstatat(dir, name.c_str(), &a, 0) != 0) return false;
+  if (::stat(("/proc/self/" + name).c_str(), &b) != 0) return false;
+  return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
 }  // namespace probe::sysio

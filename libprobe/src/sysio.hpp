@@ -15,4 +15,8 @@ Result<std::string> readlink_at(int dirfd, const std::string& name);
 // open(O_PATH|O_DIRECTORY|O_CLOEXEC).
 Result<UniqueFd> open_dir_path(int dirfd, const std::string& name);
 
+// Is the process behind dir (a /proc/PID or /proc/PID/task/TID fd) in
+// another namespace of this kind ("mnt", "user") than the inspector?
+bool other_namespace(int dir, const char* ns);
+
 }  // namespace probe::sysio

@@ -9,7 +9,7 @@ constexpr std::string_view kStatus =
     "Name:\tmy app\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t998\t998\t0\t998\nGid:\t50\t50\t50\t51\n"
     "Groups:\t4 24 27 \nNStgid:\t1\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000006\n"
     "CapEff:\t0000000000000004\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"
-    "NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t3\n";
+    "NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t3\nThreads:\t4\n";
 
 TEST(ProcParse, Status) {
   auto s = parse_status(kStatus);
@@ -23,6 +23,7 @@ TEST(ProcParse, Status) {
   EXPECT_EQ(s->no_new_privs, true);
   EXPECT_EQ(s->seccomp, SeccompMode::Filter);
   EXPECT_EQ(s->seccomp_filters, 3);
+  EXPECT_EQ(s->threads, 4);
 }
 
 TEST(ProcParse, StatusRejectsGarbageAndMissingLines) {

@@ -21,6 +21,7 @@ struct StatusFields {
   std::optional<bool> no_new_privs;
   SeccompMode seccomp = SeccompMode::Unknown;
   int seccomp_filters = 0;
+  int threads = 0;  // Threads:
 };
 Result<StatusFields> parse_status(std::string_view text);
 
