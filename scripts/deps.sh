@@ -6,4 +6,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev \
   libcap-ng-dev libacl1-dev libseccomp-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev \
-  acl attr util-linux procps >/dev/null
+  acl attr util-linux procps \
+  libselinux1-dev libsepol-dev selinux-policy-default selinux-policy-dev setools \
+  libkeyutils-dev keyutils libsodium-dev zlib1g-dev age \
+  mandoc man-db apparmor >/dev/null
