@@ -385,6 +385,8 @@ const char* layer_name(Layer l) {
     case Layer::Dac: return "dac";
     case Layer::Acl: return "acl";
     case Layer::Capability: return "capability";
+    case Layer::Selinux: return "selinux";
+    case Layer::Apparmor: return "apparmor";
   }
   return "none";
 }

@@ -73,7 +73,10 @@ struct Step {
 };
 
 enum class Verdict { Allowed, Denied, Missing, Unknown };
-enum class Layer { None, Namespace, Dac, Acl, Capability };
+// The layer that said no. The LSM layers (SELinux, AppArmor) are decided
+// after DAC, as the kernel does (security_inode_permission after
+// generic_permission), and only name the denial when DAC allowed it.
+enum class Layer { None, Namespace, Dac, Acl, Capability, Selinux, Apparmor };
 
 struct Walk {
   std::string path;      // as given
