@@ -9,4 +9,5 @@ apt-get install -y -qq --no-install-recommends \
   acl attr util-linux procps \
   libselinux1-dev libsepol-dev selinux-policy-default selinux-policy-dev setools \
   libkeyutils-dev keyutils libsodium-dev zlib1g-dev age \
-  mandoc man-db apparmor >/dev/null
+  mandoc man-db apparmor \
+  qemu-system-x86 busybox-static cpio jq libapparmor-dev policycoreutils selinux-utils >/dev/null

@@ -191,6 +191,9 @@ class Resolver {
   std::string cur_;
   const Inode* cur_inode_ = nullptr;
   bool failed_ = false, stop_ = false;
+
+ public:
+  bool exec_ = false;  // the last step is execve()'s, not open()'s
 };
 
 void Resolver::fail(Step& st, StepResult r, int err) {
@@ -295,9 +298,19 @@ bool Resolver::component(const Comp& c, bool last) {
   return true;
 }
 
-// fs/namei.c: may_open() -> inode_permission(MAY_OPEN | MAY_READ).
+// fs/namei.c: may_open() -> inode_permission(MAY_OPEN | MAY_READ), or for
+// execve() fs/exec.c: do_open_execat() -> MAY_EXEC | MAY_OPEN on a regular
+// file.
 void Resolver::open_last() {
   const Inode& t = *cur_inode_;
+  if (exec_) {
+    Step st{cur_, "", t, Need::Exec};
+    st.decision = check_permission(s_, t, kMayExec);
+    if (!st.decision.allowed || !t.is_reg()) fail(st, StepResult::Denied, EACCES);
+    w_.target_not_regular = !t.is_reg();
+    w_.steps.push_back(std::move(st));
+    return;
+  }
   Step st{cur_, "", t, t.is_dir() ? Need::List : Need::Read};
   st.decision = check_permission(s_, t, kMayRead);
   if (!st.decision.allowed) fail(st, StepResult::Denied, EACCES);
@@ -349,10 +362,14 @@ Layer layer_of(const Step& st) {
 
 }  // namespace
 
-Walk resolve_access(const Subject& s, const FsView& fs, const SystemFacts& sys, std::string_view path) {
+namespace {
+
+Walk resolve(const Subject& s, const FsView& fs, const SystemFacts& sys, std::string_view path, bool exec) {
   Walk w;
   w.path = std::string(path);
-  Resolver(s, fs, sys, w).run(path);
+  Resolver r(s, fs, sys, w);
+  r.exec_ = exec;
+  r.run(path);
   bool unknown = false;
   for (auto& st : w.steps) {
     if (st.primary) w.denied_by = layer_of(st);
@@ -366,6 +383,16 @@ Walk resolve_access(const Subject& s, const FsView& fs, const SystemFacts& sys, 
     default: w.verdict = Verdict::Missing; break;
   }
   return w;
+}
+
+}  // namespace
+
+Walk resolve_access(const Subject& s, const FsView& fs, const SystemFacts& sys, std::string_view path) {
+  return resolve(s, fs, sys, path, false);
+}
+
+Walk resolve_exec(const Subject& s, const FsView& fs, const SystemFacts& sys, std::string_view path) {
+  return resolve(s, fs, sys, path, true);
 }
 
 const char* verdict_name(Verdict v) {
@@ -395,6 +422,7 @@ const char* need_name(Need n) {
   switch (n) {
     case Need::Search: return "search";
     case Need::Read: return "read";
+    case Need::Exec: return "execute";
     case Need::Follow: return "follow";
     case Need::List: return "read";
   }

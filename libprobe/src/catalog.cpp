@@ -166,6 +166,11 @@ constexpr CatalogEntry kCatalog[] = {
 // Each probe keeps its entries beside its code, in the same form.
 #include "catalog_exe.inc"
 #include "catalog_seccomp.inc"
+#include "catalog_selinux.inc"
+#include "catalog_age.inc"
+#include "catalog_keyring.inc"
+#include "catalog_apparmor.inc"
+#include "catalog_preflight.inc"
 };
 
 }  // namespace

@@ -9,8 +9,8 @@
 namespace probe {
 namespace {
 
-char need_bit(Need n) { return n == Need::Search ? 'x' : 'r'; }
-unsigned need_mask(Need n) { return n == Need::Search ? kMayExec : kMayRead; }
+char need_bit(Need n) { return n == Need::Search || n == Need::Exec ? 'x' : 'r'; }
+unsigned need_mask(Need n) { return n == Need::Search || n == Need::Exec ? kMayExec : kMayRead; }
 
 // "rx" for setfacl: the letters only.
 std::string perm_letters(unsigned bits) {
@@ -284,6 +284,14 @@ std::vector<Finding> explain_target(const Subject& s, const Names& names, const 
     else lookup_findings(s, ctx, t, st, out);
   }
   target_findings(s, names, t, out);
+  if (t.selinux) {
+    auto sel = explain_selinux(*t.selinux, ctx.path_prefix);
+    out.insert(out.end(), sel.begin(), sel.end());
+  }
+  if (t.apparmor) {
+    auto aa = explain_apparmor(*t.apparmor, ctx.path_prefix);
+    out.insert(out.end(), aa.begin(), aa.end());
+  }
   kernel_findings(t, out);
   for (auto& f : out) f.target = index;
   return out;
@@ -303,6 +311,10 @@ std::vector<Finding> explain_process(const Subject& s, const ProcessProbes& p) {
   if (p.seccomp) {
     auto sc = explain_seccomp(s, *p.seccomp);
     out.insert(out.end(), sc.begin(), sc.end());
+  }
+  if (p.keyring) {
+    auto k = explain_keyring(s, *p.keyring, p.seccomp ? &*p.seccomp : nullptr);
+    out.insert(out.end(), k.begin(), k.end());
   }
   for (auto& f : out) f.target = -1;
   return out;

@@ -54,11 +54,10 @@ struct XattrArgs {  // include/uapi/linux/xattr.h: struct xattr_args
 bool g_have_getxattrat = true;
 
 // name "" means the fd itself (getxattrat() refuses an O_PATH fd there).
-ssize_t acl_beneath(int parent, const std::string& name, uint8_t* buf, size_t size) {
+ssize_t xattr_beneath(int parent, const std::string& name, const char* attr, uint8_t* buf, size_t size) {
   if (g_have_getxattrat && !name.empty()) {
     XattrArgs args{reinterpret_cast<uintptr_t>(buf), static_cast<uint32_t>(size), 0};
-    long n = syscall(SYS_getxattrat, parent, name.c_str(), AT_SYMLINK_NOFOLLOW, "system.posix_acl_access", &args,
-                     sizeof args);
+    long n = syscall(SYS_getxattrat, parent, name.c_str(), AT_SYMLINK_NOFOLLOW, attr, &args, sizeof args);
     if (n >= 0 || errno != ENOSYS) return n;
     g_have_getxattrat = false;
   }
@@ -68,18 +67,34 @@ ssize_t acl_beneath(int parent, const std::string& name, uint8_t* buf, size_t si
     if (!fd) return -1;
   }
   std::string path = "/proc/self/fd/" + std::to_string(name.empty() ? parent : fd.get());
-  return ::getxattr(path.c_str(), "system.posix_acl_access", buf, size);
+  return ::getxattr(path.c_str(), attr, buf, size);
 }
 
 // The access ACL of parent/name. ENODATA/EOPNOTSUPP: no ACL.
 Result<std::optional<Acl>> read_acl(int parent, const std::string& name) {
   uint8_t buf[4 + 8 * 256];
-  ssize_t n = acl_beneath(parent, name, buf, sizeof buf);
+  ssize_t n = xattr_beneath(parent, name, "system.posix_acl_access", buf, sizeof buf);
   if (n < 0 && (errno == ENODATA || errno == EOPNOTSUPP)) return std::optional<Acl>{};
   if (n < 0) return errno_error("reading the ACL");
   auto acl = parse_acl_xattr(std::span<const uint8_t>(buf, static_cast<size_t>(n)));
   if (!acl) return acl.error();
   return std::optional<Acl>(std::move(*acl));
+}
+
+// security.selinux of parent/name, without the trailing NUL the kernel
+// stores (security/selinux/hooks.c: inode_doinit_use_xattr). ENODATA: no
+// label; EOPNOTSUPP: the file system keeps none (it is labeled by policy).
+// Any other error leaves it unread (selinux_label_err).
+void read_label(int parent, const std::string& name, Inode& inode) {
+  uint8_t buf[4096];
+  ssize_t n = xattr_beneath(parent, name, "security.selinux", buf, sizeof buf);
+  if (n < 0) {
+    if (errno != ENODATA && errno != EOPNOTSUPP) inode.selinux_label_err = errno;
+    return;
+  }
+  size_t len = static_cast<size_t>(n);
+  while (len > 0 && buf[len - 1] == 0) --len;
+  inode.selinux_label = std::string(reinterpret_cast<const char*>(buf), len);
 }
 
 void fill(Inode& inode, const struct stat& st) {
@@ -117,6 +132,7 @@ RealFs::Entry RealFs::gather_beneath(int parent, const std::string& name) const 
     ++dir_fds_;
   }
   fill(e.inode, st);
+  read_label(parent, name, e.inode);
   if (S_ISLNK(st.st_mode)) {
     auto target = sysio::readlink_at(parent, name);
     if (!target) e.err = target.error().code;
@@ -176,6 +192,7 @@ RealFs::Entry RealFs::gather_from_root(const std::string& abs) const {
     return e;
   }
   fill(e.inode, st);
+  read_label(fd.get(), "", e.inode);
   if (S_ISLNK(st.st_mode)) {
     auto target = sysio::readlink_at(fd.get(), "");
     if (!target) e.err = target.error().code;

@@ -21,6 +21,7 @@ bool exists_on_host(const std::string& path) {
 Session::Session(const Subject& s, const LiveSubject* live, const ProbeOptions& opt, std::unique_ptr<RealFs> fs)
     : subject_(s), live_(live), opt_(opt), fs_(std::move(fs)), sys_(gather_system()) {
   add_subject_names(names_, subject_);
+  if (!opt_.apparmor) opt_.apparmor = open_apparmor_layer(live_, std::nullopt);
 }
 
 Result<std::unique_ptr<Session>> Session::start(const Subject& s, const LiveSubject* live, const ProbeOptions& opt) {
@@ -38,8 +39,26 @@ Target Session::probe(const TargetRequest& req) {
     if (*t.exists_on_host && t.walk.err == ENOENT) t.walk.denied_by = Layer::Namespace;
   }
   add_walk_names(names_, t.walk);
-  if (opt_.verify) {
-    auto k = kernel_open(subject_, req.path);
+  if (opt_.selinux && opt_.selinux->facts.evaluated) {
+    const SelinuxLayer& sel = *opt_.selinux;
+    t.selinux = decide_walk(sel.facts, *sel.oracle, sel.file_contexts.get(), t.walk);
+    apply_selinux(*t.selinux, t.walk);
+  }
+  if (opt_.apparmor) {
+    t.apparmor = decide_apparmor(opt_.apparmor->facts, *opt_.apparmor->oracle, t.walk);
+    apply_apparmor(*t.apparmor, t.walk);
+  }
+  // Never the helper's DAC-only answer for a subject in another SELinux domain.
+  std::optional<std::string> blocked;
+  if (opt_.verify && opt_.selinux) blocked = verify_blocked_by_selinux(opt_.selinux->facts);
+  // ... nor for one in an AppArmor profile cfgprobe cannot name.
+  std::optional<std::string> aa_label = opt_.apparmor ? apparmor_verify_label(opt_.apparmor->facts) : std::string();
+  if (opt_.verify && !blocked && !aa_label)
+    blocked = "the subject's AppArmor label is unknown (" + opt_.apparmor->facts.note +
+              "): the helper cannot take its profile";
+  if (blocked) t.kernel_error = *blocked;
+  if (opt_.verify && !blocked) {
+    auto k = kernel_open(subject_, req.path, *aa_label);
     if (k) {
       k->agrees = k->err == t.walk.err;
       t.kernel = *k;
@@ -57,10 +76,14 @@ Result<void> Session::still_same() const {
 
 ProcessProbes probe_process(Session& session, const LiveSubject* live) {
   ProcessProbes p;
+  if (session.options().selinux) p.selinux = session.options().selinux->facts;
+  if (session.options().apparmor) p.apparmor = session.options().apparmor->facts;
   if (live == nullptr) return p;
   p.exe = gather_exe(*live);
   gather_exe_dir(session, *p.exe);
   p.seccomp = gather_seccomp(*live);
+  p.keyring = live->subject.kind == SubjectKind::Self ? gather_keyring_self(session.options().keys)
+                                                      : gather_keyring(*live, session.options().keys);
   return p;
 }
 

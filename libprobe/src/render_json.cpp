@@ -5,8 +5,11 @@
 
 #include "probe/caps.hpp"
 #include "probe/fs.hpp"
+#include "apparmor_json.hpp"
 #include "exe_json.hpp"
+#include "keyring_json.hpp"
 #include "seccomp_json.hpp"
+#include "selinux_json.hpp"
 #include "probe/render.hpp"
 
 namespace probe {
@@ -72,6 +75,12 @@ json step_json(const Report& r, const Step& st) {
     j["acl"] = nullptr;
   }
   j["detail"] = describe_step(r.subject, r.names, st);
+  json lsm = json::array();
+  for (const auto& l : st.lsm)
+    lsm.push_back({{"layer", layer_name(l.layer)}, {"object", l.object}, {"asked", l.asked},
+                   {"denied", l.denied.empty() ? json(nullptr) : json(l.denied)}, {"enforced", l.enforced},
+                   {"required", l.required}});
+  j["lsm"] = lsm;
   return j;
 }
 
@@ -83,6 +92,11 @@ json target_json(const Report& r, const Target& t) {
   j["errno"] = w.err ? json(errno_name(w.err)) : json(nullptr);
   j["steps"] = json::array();
   for (const auto& st : w.steps) j["steps"].push_back(step_json(r, st));
+  if (t.selinux)
+    for (const auto& c : t.selinux->checks) j["steps"][static_cast<size_t>(c.step)]["selinux"] = selinux_check_to_json(c);
+  if (t.apparmor) j["apparmor"] = apparmor_target_to_json(*t.apparmor);
+  if (!t.kernel && !t.kernel_error.empty())  // --verify asked, but no honest kernel answer
+    j["kernel"] = {{"errno", nullptr}, {"agrees", nullptr}, {"error", t.kernel_error}};
   if (t.kernel)
     j["kernel"] = {{"errno", t.kernel->err ? json(errno_name(t.kernel->err)) : json(nullptr)},
                    {"agrees", t.kernel->agrees}, {"how", t.kernel->how}};
@@ -97,6 +111,16 @@ std::string render_json(const Report& r) {
   j["subject"] = subject_json(r.subject);
   if (r.process.exe) j["subject"]["exe_probe"] = exe_to_json(*r.process.exe);
   if (r.process.seccomp) j["subject"]["seccomp_probe"] = seccomp_to_json(*r.process.seccomp);
+  if (r.process.keyring) j["subject"]["keyring_probe"] = keyring_to_json(*r.process.keyring);
+  if (r.process.selinux) {
+    const SelinuxFacts& f = *r.process.selinux;
+    j["subject"]["selinux"] = f.context.empty() ? json(nullptr) : json(f.context);
+    j["subject"]["selinux_probe"] = selinux_facts_to_json(f);
+  }
+  if (r.process.apparmor) {
+    j["subject"]["apparmor"] = r.process.apparmor->label.empty() ? json(nullptr) : json(r.process.apparmor->label);
+    j["subject"]["apparmor_probe"] = apparmor_facts_to_json(*r.process.apparmor);
+  }
   j["targets"] = json::array();
   for (const auto& t : r.targets) j["targets"].push_back(target_json(r, t));
   j["findings"] = json::array();

@@ -56,7 +56,7 @@ void subject_text(const Subject& s, const Names& n, std::ostream& o) {
     o << "\n  userns   " << (s.own_user_ns ? "own: uid " + map_text(s.uid_map) + "; gid " + map_text(s.gid_map) : "host user namespace");
   }
   // Until the LSM probes land, say so rather than imply "allowed" there.
-  o << "\n  lsm      not modelled yet (SELinux, AppArmor, Landlock): --verify shows the kernel's answer";
+  o << "\n  lsm      Landlock: not modelled yet: --verify shows the kernel's answer";
   o << "\n  root     " << esc(s.root);
   if (s.kind != SubjectKind::Synthetic) o << (s.own_mount_ns ? "  (own mount namespace)" : "  (host mount namespace)");
   if (s.cwd != "/" && s.kind != SubjectKind::Synthetic) o << "   cwd " << esc(s.cwd);
@@ -94,6 +94,16 @@ Widths widths_of(const Names& n, const Walk& w) {
   return wd;
 }
 
+// One line under the step per LSM denial (allowed checks stay quiet).
+void lsm_lines(const Style& sty, const Step& st, const Widths& wd, std::ostream& o) {
+  for (const auto& l : st.lsm) {
+    if (l.denied.empty()) continue;
+    std::string verdict = !l.required ? "denied (stat only)" : l.enforced ? "DENIED" : "denied (permissive: logged only)";
+    o << "  " << pad("", wd.name) << pad(layer_name(l.layer), 12) << esc(l.object) << "  " << esc(l.denied) << "  "
+      << (l.enforced && l.required ? sty.red(verdict) : sty.yellow(verdict)) << "\n";
+  }
+}
+
 void step_line(const Subject& s, const Names& n, const Style& sty, const Step& st, bool after, const Widths& wd,
                std::ostream& o) {
   o << "  " << pad(step_name(st), wd.name);
@@ -107,6 +117,7 @@ void step_line(const Subject& s, const Names& n, const Style& sty, const Step& s
   std::string why = describe_step(s, n, st);
   if (st.result == StepResult::Unknown) why = Error{st.lookup_err, "cannot look"}.message();
   o << esc(why) << "\n";
+  lsm_lines(sty, st, wd, o);
 }
 
 void finding_text(const Style& sty, const Finding& f, std::ostream& o) {
@@ -140,6 +151,9 @@ std::string render_text_subject(const Subject& s, const Names& n, const ProcessP
   subject_text(s, n, o);
   if (p.exe) o << render_text_exe(*p.exe, opt.color);
   if (p.seccomp) o << render_text_seccomp(*p.seccomp, opt.color);
+  if (p.keyring) o << render_text_keyring(*p.keyring, opt.color);
+  if (p.selinux) o << render_text_selinux(*p.selinux);
+  if (p.apparmor) o << render_text_apparmor(*p.apparmor);
   for (const auto& note : notes) o << "  note     " << esc(note) << "\n";
   for (const auto& f : subject_findings) finding_text(sty, f, o);
   return o.str();

@@ -130,7 +130,10 @@ Error explain_privilege(const Error& e, int pid) {
 
 Result<void> LiveSubject::still_same() const {
   // pidfd_send_signal(sig 0): ESRCH once the process is gone (a zombie too).
-  if (syscall(SYS_pidfd_send_signal, pidfd.get(), 0, nullptr, 0) != 0)
+  // Any other error (EPERM from an LSM that forbids signalling it: an
+  // AppArmor profile without "signal (receive)") says nothing about it
+  // being gone; the start time below decides.
+  if (syscall(SYS_pidfd_send_signal, pidfd.get(), 0, nullptr, 0) != 0 && errno == ESRCH)
     return make_error(ESRCH, "process " + std::to_string(*subject.pid) + " exited during the probe");
   auto st = read_stat(proc_dir.get());
   bool gone = !st || st->start_time != subject.start_time ||
@@ -169,7 +172,18 @@ Result<LiveSubject> gather_subject(int pid) {
 }
 
 Result<LiveSubject> gather_self() {
-  auto live = gather_subject(static_cast<int>(::getpid()));
+  // Our pid as the mounted /proc numbers it: in a new pid namespace whose
+  // /proc is still the parent's (a container before it mounts its own),
+  // getpid() would name another process there.
+  int pid = static_cast<int>(::getpid());
+  char buf[32];
+  ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
+  if (n > 0) {
+    int p = 0;
+    auto [end, ec] = std::from_chars(buf, buf + n, p);
+    if (ec == std::errc() && end == buf + n && p > 0) pid = p;
+  }
+  auto live = gather_subject(pid);
   if (!live) return live;
   live->subject.kind = SubjectKind::Self;
   int bits = ::prctl(PR_GET_SECUREBITS);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cap-ng.h>
+#include <sys/apparmor.h>
 
 #include <cerrno>
 #include <cstring>
@@ -33,14 +34,15 @@ struct Reply {
   int used_access = 0;
 };
 
-enum Stage { kGroups = 1, kGids, kUids, kFsIds, kRaise, kUserNs, kMountNs, kRoot, kCwd, kCaps, kCheck };
+enum Stage { kGroups = 1, kGids, kUids, kFsIds, kRaise, kUserNs, kMountNs, kRoot, kCwd, kCaps, kCheck, kApparmor };
 
 const char* stage_name(int s) {
   static const char* names[] = {"", "setgroups", "setresgid", "setresuid", "setfsuid/setfsgid",
                                 "raising capabilities", "joining the user namespace",
                                 "joining the mount namespace", "chroot", "chdir",
-                                "setting capabilities", "checking the credentials"};
-  return s > 0 && s <= kCheck ? names[s] : "?";
+                                "setting capabilities", "checking the credentials",
+                                "changing to the subject's AppArmor profile (aa_change_profile)"};
+  return s > 0 && s <= kApparmor ? names[s] : "?";
 }
 
 // The fds the helper needs, opened before fork by the parent.
@@ -184,7 +186,8 @@ Reply try_open(const std::string& path, int self_fd_dir) {
   return r;
 }
 
-[[noreturn]] void helper(const Subject& s, const Handles& h, const std::string& path, int out) {
+[[noreturn]] void helper(const Subject& s, const Handles& h, const std::string& path, const std::string& aa_label,
+                         int out) {
   Reply r;
   // Opened here, in the helper: /proc/self is resolved at open time.
   auto self_fd_dir = sysio::open_dir_path(AT_FDCWD, "/proc/self/fd");
@@ -196,6 +199,11 @@ Reply try_open(const std::string& path, int self_fd_dir) {
     if (r.stage == 0 && !(eff = set_subject_caps(s.caps))) r.stage = kCaps;
     if (r.stage == 0 && !creds_stuck(s, *eff)) r.stage = kCheck;
     r.err = errno;
+    // Last: the profile may deny what the steps above need (setuid, chroot).
+    if (r.stage == 0 && !aa_label.empty() && aa_change_profile(aa_label.c_str()) != 0) {
+      r.stage = kApparmor;
+      r.err = errno;
+    }
   }
   if (r.stage == 0) r = try_open(path, self_fd_dir->get());
   ssize_t n = write(out, &r, sizeof r);
@@ -219,7 +227,7 @@ Result<Reply> wait_reply(pid_t child, int in) {
 
 }  // namespace
 
-Result<KernelCheck> kernel_open(const Subject& s, const std::string& path) {
+Result<KernelCheck> kernel_open(const Subject& s, const std::string& path, const std::string& apparmor_label) {
   if (s.kind != SubjectKind::Self && geteuid() != 0)
     return make_error(EPERM, "--verify needs root to take the subject's credentials");
   auto h = open_handles(s);
@@ -229,7 +237,7 @@ Result<KernelCheck> kernel_open(const Subject& s, const std::string& path) {
   UniqueFd in(fds[0]), out(fds[1]);
   pid_t child = fork();
   if (child < 0) return errno_error("fork");
-  if (child == 0) helper(s, *h, path, out.get());
+  if (child == 0) helper(s, *h, path, apparmor_label, out.get());
   out.reset();
   auto r = wait_reply(child, in.get());
   if (!r) return r.error();

@@ -688,6 +688,9 @@ TEST_F(Root, TooLittlePrivilegeIs3AndSaysSudo) {
     EXPECT_TRUE(contains(lines[1], "sudo")) << r;
     EXPECT_TRUE(contains(lines[1], std::to_string(sleeper.pid()))) << "the command to re-run names the pid\n" << r;
     EXPECT_EQ(r.out, "") << r;
+    // The exact ptrace rule that said no (EXE-008): another uid.
+    EXPECT_TRUE(contains(lines[0], "EXE-008")) << r;
+    EXPECT_TRUE(contains(lines[0], "runs as uid 0 and cfgprobe as uid 65534")) << r;
   }
 }
 

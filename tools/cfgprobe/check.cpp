@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "probe/caps.hpp"
 #include "probe/probe.hpp"
+#include "selinux_cli.hpp"
 
 namespace cfgprobe {
 namespace {
@@ -16,6 +17,8 @@ struct CheckArgs {
   std::vector<std::string> paths;
   std::string paths_from;
   bool verify = false;
+  SelinuxArgs selinux;
+  std::string apparmor_profile;  // --apparmor-profile; "" none
   OutputOptions out;
 };
 
@@ -49,7 +52,14 @@ int run_check(CheckArgs& a) {
     targets.insert(targets.end(), more->begin(), more->end());
   }
   if (targets.empty()) return fail(kExitUsage, "no path to check", "cfgprobe check [--user U] PATH...");
-  return run_targets(*s, nullptr, targets, {a.verify}, a.out, {}, "cfgprobe check ...");
+  auto sel = probe::open_selinux_layer(selinux_options(a.selinux), nullptr);
+  if (!sel) return fail(kExitUsage, sel.error().message(), selinux_hint(sel.error()));
+  probe::ProbeOptions opt;  // by name: the layers keep adding fields
+  opt.verify = a.verify;
+  opt.selinux = *sel;
+  if (!a.apparmor_profile.empty())
+    opt.apparmor = probe::open_apparmor_layer(nullptr, a.apparmor_profile);
+  return run_targets(*s, nullptr, targets, opt, a.out, {}, "cfgprobe check ...");
 }
 
 }  // namespace
@@ -66,6 +76,8 @@ void register_check(CLI::App& app, int& rc) {
   sub->add_option("paths", a->paths, "paths to check");
   sub->add_option("--paths-from", a->paths_from, "read more paths from FILE, one a line (- for stdin)");
   sub->add_flag("--verify", a->verify, "also ask the kernel: open each path as this user (root)");
+  add_selinux_options(*sub, a->selinux);
+  sub->add_option("--apparmor-profile", a->apparmor_profile, "as if confined by this loaded AppArmor profile (NAME, or a//&b)");
   add_output_options(*sub, a->out);
   sub->callback([a, &rc] { rc = run_check(*a); });
 }

@@ -12,6 +12,8 @@ namespace cfgprobe {
 
 // Exit status table (shared/DESIGN.md).
 inline constexpr int kExitOk = 0, kExitDenied = 1, kExitUsage = 2, kExitSubject = 3;
+// 4: decryption failed, nothing released; 5: --wait ran out.
+inline constexpr int kExitDecrypt = 4, kExitWaitTimeout = 5;
 
 struct OutputOptions {
   std::string format = "text";
@@ -32,5 +34,7 @@ int subject_error(const probe::Error& e, const std::string& rerun);
 void register_inspect(CLI::App& app, int& rc);
 void register_check(CLI::App& app, int& rc);
 void register_explain(CLI::App& app, int& rc);
+void register_decrypt(CLI::App& app, int& rc);
+void register_preflight(CLI::App& app, int& rc, const std::vector<std::string>& command);
 
 }  // namespace cfgprobe

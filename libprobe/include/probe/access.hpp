@@ -46,7 +46,7 @@ PermDecision check_permission(const Subject& s, const Inode& inode, unsigned wan
 // Would this capability, if effective, bypass the DAC check?
 bool cap_would_bypass(int cap, const Inode& inode, unsigned want);
 
-enum class Need { Search, Read, Follow, List };
+enum class Need { Search, Read, Follow, List, Exec };
 enum class StepResult {
   Ok,           // permission granted
   Denied,       // permission check fails (EACCES)
@@ -57,6 +57,19 @@ enum class StepResult {
   NoOpen,       // ENXIO: a socket has no open()
   Unknown,      // the inspector could not look
   NotReached,   // after a failure that stops the walk
+};
+
+enum class Layer;  // below
+
+// One LSM's decision for one step (SELinux, AppArmor, ...), added after
+// the DAC walk by that LSM's layer; renderers show every LSM alike.
+struct LsmCheck {
+  Layer layer{};            // Layer::None until the layer sets it
+  std::string object;       // "dir user_home_t", "file /etc/app.conf"
+  std::string asked;        // "search", "open read"
+  std::string denied;       // "" when allowed
+  bool enforced = true;     // false: permissive, the denial is only logged
+  bool required = true;     // the open needs it (false: getattr for stat())
 };
 
 struct Step {
@@ -70,6 +83,7 @@ struct Step {
   bool primary = false;     // the first failure: what the kernel returns
   bool sticky_parent = false;  // for Follow: parent sticky + world-writable
   uint32_t parent_uid = 0;     // for Follow
+  std::vector<LsmCheck> lsm;   // the LSM layers' decisions for this step
 };
 
 enum class Verdict { Allowed, Denied, Missing, Unknown };
@@ -95,6 +109,10 @@ struct Walk {
 // denials are reported too.
 Walk resolve_access(const Subject& s, const FsView& fs, const SystemFacts& sys,
                     std::string_view path);
+// The same walk for execve() (fs/exec.c: do_open_execat): the last step
+// needs MAY_EXEC and a regular file (EACCES otherwise). A noexec mount is
+// not in the model: the caller checks it.
+Walk resolve_exec(const Subject& s, const FsView& fs, const SystemFacts& sys, std::string_view path);
 
 const char* verdict_name(Verdict v);
 const char* layer_name(Layer l);

@@ -25,6 +25,10 @@ struct Inode {
   std::optional<Acl> acl;   // system.posix_acl_access, when present
   std::string link_target;  // for symlinks
   uint64_t dev = 0, ino = 0;
+  // security.selinux without its trailing NUL; nullopt: the inode has none
+  // (an invalid label is present here and judged by the policy).
+  std::optional<std::string> selinux_label;
+  int selinux_label_err = 0;  // reading it failed (an errno): the label is unknown
 
   bool is_dir() const { return S_ISDIR(mode); }
   bool is_link() const { return S_ISLNK(mode); }

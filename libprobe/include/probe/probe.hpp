@@ -22,6 +22,12 @@ struct TargetRequest {
 
 struct ProbeOptions {
   bool verify = false;
+  // The SELinux layer (open_selinux_layer); null: not evaluated.
+  std::shared_ptr<const SelinuxLayer> selinux;
+  // Kernel keyring keys to look for (inspect --key DESC).
+  std::vector<std::string> keys;
+  // The AppArmor layer; null: a live subject's is opened by Session::start.
+  std::shared_ptr<const ApparmorLayer> apparmor;
 };
 
 class Session {
@@ -37,6 +43,7 @@ class Session {
   Result<void> still_same() const;
   const Subject& subject() const { return subject_; }
   const Names& names() const { return names_; }
+  const ProbeOptions& options() const { return opt_; }
 
  private:
   Session(const Subject& s, const LiveSubject* live, const ProbeOptions& opt, std::unique_ptr<RealFs> fs);

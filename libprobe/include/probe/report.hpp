@@ -8,8 +8,11 @@
 #include <vector>
 
 #include "probe/access.hpp"
+#include "probe/apparmor.hpp"
 #include "probe/exe.hpp"
+#include "probe/keyring.hpp"
 #include "probe/seccomp.hpp"
+#include "probe/selinux.hpp"
 #include "probe/finding.hpp"
 #include "probe/subject.hpp"
 
@@ -39,12 +42,17 @@ struct Target {
   std::optional<KernelCheck> kernel;
   std::string kernel_error;  // --verify could not run: why
   std::optional<bool> exists_on_host;  // for a missing path in another root
+  std::optional<SelinuxTarget> selinux;  // the SELinux layer's decisions, when evaluated
+  std::optional<ApparmorTarget> apparmor;  // the AppArmor layer's decision, when it applies
 };
 
 // The probes about a live process itself, beside its targets.
 struct ProcessProbes {
   std::optional<ExeFacts> exe;
   std::optional<SeccompFacts> seccomp;
+  std::optional<SelinuxFacts> selinux;  // also for a synthetic subject (--context)
+  std::optional<ApparmorFacts> apparmor;
+  std::optional<KeyringFacts> keyring;
 };
 
 // explain: findings about the process (target -1).

@@ -16,6 +16,10 @@ namespace probe {
 // reading: the helper resolves it with O_PATH and asks access(2) instead.
 // The Error is about the helper itself (fork, setns, a credential change
 // that did not stick), never about the path.
-Result<KernelCheck> kernel_open(const Subject& s, const std::string& path);
+// apparmor_label: the subject's AppArmor profiles ("a//&b"); when not
+// empty the helper changes to them (aa_change_profile) right before the
+// open, after every credential change, so the open is checked against the
+// subject's profile and not cfgprobe's.
+Result<KernelCheck> kernel_open(const Subject& s, const std::string& path, const std::string& apparmor_label = {});
 
 }  // namespace probe
