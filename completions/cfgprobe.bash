@@ -13,6 +13,8 @@ _cfgprobe_options() {
             echo "--help --list" ;;
         decrypt)
             echo "--help --key --keyring --passphrase-key --wait --output --force" ;;
+        preflight)
+            echo "--help --user --config --key --decrypt --wait --report --verbose --format" ;;
     esac
 }
 
@@ -20,11 +22,11 @@ _cfgprobe() {
     local cur prev words cword
     _init_completion || return
 
-    local subcommands="inspect check explain decrypt"
+    local subcommands="inspect check explain decrypt preflight"
     local sub="" i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            inspect | check | explain | decrypt) sub=${words[i]}; break ;;
+            inspect | check | explain | decrypt | preflight) sub=${words[i]}; break ;;
             [0-9]* | self) sub=inspect; break ;;  # cfgprobe PID [PATH...]
         esac
     done
@@ -46,7 +48,7 @@ _cfgprobe() {
         --group | --groups) COMPREPLY=($(compgen -g -- "$cur")); return ;;
         --caps) COMPREPLY=($(compgen -W "none all cap_dac_read_search cap_dac_override" -- "$cur")); return ;;
         --root) _filedir -d; return ;;
-        --config | --paths-from | --selinux-policy | --file-contexts | --output | -o) _filedir; return ;;
+        --config | --paths-from | --selinux-policy | --file-contexts | --output | -o | --decrypt | --report) _filedir; return ;;
         --key | --passphrase-key | --context | --wait) return ;;
         --apparmor-profile)
             local profiles=/sys/kernel/security/apparmor/profiles

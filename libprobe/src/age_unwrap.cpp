@@ -164,4 +164,10 @@ std::variant<Secret, Failure> unwrap_file_key(const Header& h, std::span<const I
   return no_match(h, ids);
 }
 
+std::string message_for(const Failure& f, std::string_view key_names) {
+  constexpr std::string_view kIn = "no identity in key ";
+  if (f.id != kNoMatch || !f.message.starts_with(kIn)) return f.message;
+  return std::string(kIn) + std::string(key_names) + " " + f.message.substr(kIn.size());
+}
+
 }  // namespace probe::age

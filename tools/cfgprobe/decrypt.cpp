@@ -85,9 +85,7 @@ std::variant<std::vector<probe::age::Identity>, int> load_identities(const Decry
 }
 
 int decrypt_failure(const DecryptArgs& a, const probe::age::Failure& f) {
-  std::string msg = f.message;
-  if (f.id == probe::age::kNoMatch)
-    msg = "no identity in key " + quoted(!a.key.empty() ? a.key : a.passphrase_key) + " matches the file's recipients";
+  std::string msg = probe::age::message_for(f, quoted(!a.key.empty() ? a.key : a.passphrase_key));
   return fail(kExitDecrypt, msg, f.hint.empty() ? "cfgprobe explain " + f.id : f.hint);
 }
 

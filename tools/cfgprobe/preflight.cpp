@@ -138,7 +138,7 @@ std::vector<probe::age::Identity> load_identities(const PreflightArgs& a, const 
 
 // --decrypt: each file into a fresh private directory on a tmpfs, owned by
 // the app's user. Nothing is written unless every file decrypted.
-void decrypt_all(const std::vector<DecryptSpec>& specs, const std::vector<probe::age::Identity>& ids,
+void decrypt_all(const PreflightArgs& a, const std::vector<DecryptSpec>& specs, const std::vector<probe::age::Identity>& ids,
                  const probe::Creds& app, Outcome& o) {
   std::vector<std::pair<DecryptSpec, probe::age::Decrypted>> plain;
   for (const auto& d : specs) {
@@ -151,8 +151,9 @@ void decrypt_all(const std::vector<DecryptSpec>& specs, const std::vector<probe:
     }
     auto r = probe::age::decrypt(in.get(), ids);
     if (auto* f = std::get_if<probe::age::Failure>(&r)) {
-      std::string msg = f->id == probe::age::kNoMatch ? "no identity in the --key keys matches the file's recipients"
-                                                      : f->message;
+      std::vector<std::string> names;
+      for (const auto& k : a.keys) names.push_back(quoted(k));
+      std::string msg = probe::age::message_for(*f, join_and(names));
       o.report.findings.push_back(probe::make_finding(f->id, d.file, msg, {{f->hint, ""}}));
       o.rc = kExitDecrypt;
       return;
@@ -301,7 +302,7 @@ Outcome plan(const PreflightArgs& a) {
   probe::add_subject_names(o.report.names, app);
   std::vector<probe::age::Identity> ids;
   if (!a.keys.empty()) ids = load_identities(a, self->subject, !specs.empty(), o);
-  if (o.rc == kExitOk && !has_error(o) && !specs.empty()) decrypt_all(specs, ids, p.exec.creds, o);
+  if (o.rc == kExitOk && !has_error(o) && !specs.empty()) decrypt_all(a, specs, ids, p.exec.creds, o);
 
   nlohmann::ordered_json& x = o.extra;
   x["command"] = a.command;

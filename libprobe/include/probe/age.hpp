@@ -58,6 +58,11 @@ struct Decrypted {
 // streaming. Nothing is returned unless the last chunk verified.
 std::variant<Decrypted, Failure> decrypt(int in_fd, std::span<const Identity> ids);
 
+// A failure's message naming where the identities came from: for a
+// no-match, "no identity in key \"cfgprobe:app\" matches the file's
+// recipients: the file is for 1 X25519 recipient"; others unchanged.
+std::string message_for(const Failure& f, std::string_view key_names);
+
 // The scrypt work factor limit (log2 N), as age's ScryptIdentity default.
 inline constexpr int kMaxScryptLogN = 22;
 

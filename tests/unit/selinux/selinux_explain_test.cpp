@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -384,6 +385,131 @@ TEST(SelinuxExplain, EveryFindingIdIsInTheCatalog) {
     EXPECT_FALSE(e->fix.empty());
     EXPECT_FALSE(e->false_alarm.empty());
   }
+}
+
+// ---- the kernel decides, the loaded policy explains (explained_oracle) ----
+
+// The kernel as KernelOracle sees it: allowed or not, dontaudit and the
+// permissive flag, but never which part of the policy denied, never a
+// boolean (security_compute_av_flags cannot say).
+class FakeKernel : public FakeOracle {
+ public:
+  AvDecision decide(const std::string& scon, const std::string& tcon, const std::string& tclass,
+                    const std::vector<std::string>& perms) override {
+    AvDecision d = FakeOracle::decide(scon, tcon, tclass, perms);
+    d.by_te = !d.denied.empty();
+    d.by_constraint = false;
+    d.constraint.clear();
+    return d;
+  }
+  std::vector<BooleanHint> booleans_allowing(const std::string&, const std::string&, const std::string&,
+                                             const std::vector<std::string>&) override {
+    return {};
+  }
+};
+
+struct Paired {
+  World w;  // w.oracle is the explainer's policy, kernel the kernel's
+  FakeKernel kernel;
+  Paired() {
+    kernel.allow = w.oracle.allow;
+    w.config("user_home_t");
+    w.oracle.booleans[{"httpd_t", "user_home_t", "file"}] =
+        BooleanHint{"httpd_read_user_content", true, 57, {"httpd_t user_home_t:dir"}};
+  }
+  struct Out {
+    Walk walk;
+    SelinuxTarget target;
+    std::vector<Finding> findings;
+  };
+  // The oracles are moved into explained_oracle: copies, so that the test
+  // still sees the fakes' tables afterwards.
+  Out run(bool with_explainer = true) {
+    auto o = explained_oracle(std::make_unique<FakeKernel>(kernel),
+                              with_explainer ? std::make_unique<FakeOracle>(w.oracle) : nullptr);
+    Out out;
+    out.walk = resolve_access(user(33, 33), w.fs, SystemFacts{}, "/home/alice/site.conf");
+    out.target = decide_walk(w.facts, *o, &w.fc, out.walk);
+    apply_selinux(out.target, out.walk);
+    out.findings = explain_selinux(out.target, "");
+    return out;
+  }
+};
+
+TEST(SelinuxExplained, KernelDeniesAndTheLoadedPolicyNamesTheBoolean) {
+  Paired p;
+  p.w.facts.source = "kernel";
+  auto r = p.run();
+  EXPECT_EQ(r.walk.verdict, Verdict::Denied);
+  EXPECT_EQ(r.walk.denied_by, Layer::Selinux);
+  const Finding* f = find(r.findings, "SEL-002");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->explanation.find("httpd_read_user_content"), std::string::npos) << f->explanation;
+  EXPECT_TRUE(any_fix(*f, "setsebool -P httpd_read_user_content 1"));
+  EXPECT_EQ(find(r.findings, "SEL-001"), nullptr);
+  // The kernel alone (no explainer could be loaded): the same verdict, no
+  // boolean named.
+  auto k = p.run(false);
+  EXPECT_EQ(k.walk.denied_by, Layer::Selinux);
+  EXPECT_NE(find(k.findings, "SEL-001"), nullptr);
+  EXPECT_EQ(find(k.findings, "SEL-002"), nullptr);
+  EXPECT_TRUE(k.target.checks.back().booleans.empty());
+}
+
+TEST(SelinuxExplained, KernelAllowsThoughTheExplainerWouldDeny) {
+  Paired p;
+  p.kernel.allow[{"httpd_t", "user_home_t", "file"}] = {"open", "read", "getattr"};  // e.g. the boolean is on
+  auto r = p.run();
+  EXPECT_EQ(r.walk.verdict, Verdict::Allowed);
+  EXPECT_TRUE(r.walk.steps.back().lsm[0].denied.empty());
+  for (const auto& f : r.findings) EXPECT_NE(f.id.rfind("SEL", 0), 0u) << f.id;
+  EXPECT_TRUE(r.target.checks.back().booleans.empty());
+}
+
+TEST(SelinuxExplained, NoBooleanClaimedWhenTheExplainerDisagrees) {
+  Paired p;
+  // The policy read back allows it (not the kernel's): nothing it says about
+  // this denial can be trusted, so no boolean and no reason is claimed.
+  p.w.oracle.allow[{"httpd_t", "user_home_t", "file"}] = {"open", "read", "getattr"};
+  auto r = p.run();
+  EXPECT_EQ(r.walk.denied_by, Layer::Selinux);
+  EXPECT_EQ(find(r.findings, "SEL-002"), nullptr);
+  EXPECT_NE(find(r.findings, "SEL-001"), nullptr);
+  EXPECT_TRUE(r.target.checks.back().booleans.empty());
+}
+
+TEST(SelinuxExplained, ConstraintTextFromTheExplainer) {
+  Paired p;
+  p.w.fc.labels["/home/alice/site.conf"] = "system_u:object_r:httpd_config_t:s0";
+  p.w.config("httpd_config_t");
+  p.w.oracle.constrained.insert({"httpd_t", "httpd_config_t", "file"});
+  p.kernel.constrained.insert({"httpd_t", "httpd_config_t", "file"});
+  auto r = p.run();
+  EXPECT_EQ(r.walk.denied_by, Layer::Selinux);
+  const Finding* f = find(r.findings, "SEL-003");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->explanation.find("mlsconstrain file { read } (l1 dom l2)"), std::string::npos);
+  EXPECT_EQ(find(r.findings, "SEL-001"), nullptr);  // the kernel's by_te guess is replaced
+  // Without the explainer the kernel cannot tell a constraint from TE.
+  auto k = p.run(false);
+  EXPECT_EQ(find(k.findings, "SEL-003"), nullptr);
+  EXPECT_NE(find(k.findings, "SEL-001"), nullptr);
+}
+
+TEST(SelinuxExplained, DontauditAndPermissiveDomainAreTheKernels) {
+  Paired p;
+  p.w.oracle.dontaudit[{"httpd_t", "user_home_t", "file"}] = {"read"};  // only in the explainer
+  EXPECT_EQ(find(p.run().findings, "SEL-004"), nullptr);
+  p.w.oracle.dontaudit.clear();
+  p.kernel.dontaudit[{"httpd_t", "user_home_t", "file"}] = {"read"};
+  EXPECT_NE(find(p.run().findings, "SEL-004"), nullptr);
+  p.w.oracle.permissive.insert("httpd_t");  // only in the explainer: still enforced
+  EXPECT_EQ(p.run().walk.denied_by, Layer::Selinux);
+  p.w.oracle.permissive.clear();
+  p.kernel.permissive.insert("httpd_t");
+  auto r = p.run();
+  EXPECT_EQ(r.walk.verdict, Verdict::Allowed);
+  EXPECT_NE(find(r.findings, "SEL-008"), nullptr);
 }
 
 }  // namespace
