@@ -21,7 +21,8 @@ MESON_TEST_ARGS=()
 run ci || rc=1
 # The VM suite boots kernels with the plain build's binary; once is enough.
 MESON_TEST_ARGS=(--no-suite vm)
-run asan -Db_sanitize=address,undefined -Db_lundef=false || rc=1
+# -O0: the sanitizers find the same faults, and the build is much quicker.
+run asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug || rc=1
 MESON_TEST_ARGS=(--suite fuzz)
 CXX=clang++ run fuzz -Dfuzz=true -Db_lundef=false -Dtests=disabled || rc=1
 ok=$(cat "$logs"/*.log | awk '/^Ok:/ {s += $2} END {print s + 0}')

@@ -84,9 +84,11 @@ class PolicyOracle final : public SelinuxOracle {
     pf.data = data.data();
     pf.len = data.size();
     if (policydb_read(&db_, &pf, 0) != 0) return make_error(EINVAL, path + ": libsepol cannot read this policy");
-    if (sepol_sidtab_init(&sids_) != 0) return make_error(ENOMEM, "sepol_sidtab_init");
-    sids_ready_ = true;
-    if (policydb_load_isids(&db_, &sids_) != 0) return make_error(EINVAL, path + ": bad initial SIDs");
+    // policydb_load_isids() does sepol_sidtab_init() itself (a second
+    // init here would leak the first table).
+    int rc = policydb_load_isids(&db_, &sids_);
+    sids_ready_ = sids_.htable != nullptr;
+    if (rc != 0) return make_error(EINVAL, path + ": bad initial SIDs");
     activate();
     evaluate_conds(&db_);  // booleans at the values stored in the file
     return {};

@@ -24,6 +24,7 @@
 #include "cli.hpp"
 #include "probe/age.hpp"
 #include "probe/caps.hpp"
+#include "probe/exe.hpp"
 #include "probe/keyring.hpp"
 #include "probe/preflight.hpp"
 #include "probe/probe.hpp"
@@ -260,6 +261,10 @@ Outcome plan(const PreflightArgs& a) {
   o.report.subject = app;
   probe::add_subject_names(o.report.names, app);
   add(o, probe::explain_preflight(p, o.report.names));
+  // cfgprobe's own binary deleted or replaced under it (an image layer or
+  // package upgraded in place): worth a warning, never a reason to stop.
+  for (auto& f : probe::explain_exe(self->subject, probe::gather_exe(*self)))
+    if (f.id == "EXE-001" || f.id == "EXE-002") o.report.findings.push_back(std::move(f));
 
   auto session = probe::Session::start(app, nullptr, {});
   if (!session) {
