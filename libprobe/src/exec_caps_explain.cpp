@@ -1,7 +1,6 @@
-// The capability rules of setresuid() and execve(), as in Linux 6.1.
+// The capability rules of setresuid() and execve(), as in Linux 6.1..6.18
+// (the set-id test of 6.15 included: SetidRule).
 #include <sys/stat.h>
-
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -39,12 +38,6 @@ SetidRule setid_rule_for(std::string_view release) {
   if (a.ec != std::errc() || a.ptr == end || *a.ptr != '.') return SetidRule::EffectiveIds;
   if (std::from_chars(a.ptr + 1, end, minor).ec != std::errc()) return SetidRule::EffectiveIds;
   return major < 6 || (major == 6 && minor < 15) ? SetidRule::RealIds : SetidRule::EffectiveIds;
-}
-
-SetidRule running_setid_rule() {
-  struct utsname u{};
-  if (::uname(&u) != 0) return SetidRule::EffectiveIds;
-  return setid_rule_for(u.release);
 }
 
 // security/commoncap.c: get_vfs_caps_from_disk()

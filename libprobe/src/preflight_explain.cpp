@@ -51,11 +51,7 @@ std::string joined(const std::vector<std::string>& v) {
 void command_findings(const PreflightPlan& p, const Names& names, std::vector<Finding>& out) {
   const CommandFacts& c = p.command;
   if (!c.resolved.empty()) return;
-  Subject s;
-  s.uid = p.switched.uid;
-  s.gid = p.switched.gid;
-  s.groups = p.switched.groups;
-  s.caps = p.switched.caps;
+  Subject s = with_creds(Subject{}, p.switched);
   if (c.walk.err == EACCES || c.noexec_mount) {
     const Step* bad = nullptr;
     for (const auto& st : c.walk.steps)

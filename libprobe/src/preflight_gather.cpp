@@ -2,6 +2,7 @@
 // the binary execve() will load (mode, owner, file capabilities, mount flags).
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <sys/xattr.h>
 
 #include <cerrno>
@@ -61,6 +62,12 @@ std::vector<std::string> candidates(const std::string& name, const std::optional
 }
 
 }  // namespace
+
+SetidRule running_setid_rule() {
+  struct utsname u{};
+  if (::uname(&u) != 0) return SetidRule::EffectiveIds;
+  return setid_rule_for(u.release);
+}
 
 CommandFacts find_command(const Subject& switched, const FsView& fs, const SystemFacts& sys, const std::string& name,
                           const std::optional<std::string>& path_env) {
